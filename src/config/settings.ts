@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * Service settings, read once from the environment at start-up. Everything else receives the typed object.
+ * Unknown variables are ignored; a bad value stops the process with the variable's name.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  HOST: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted upload, per file. */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /** Files per multipart request. */
+  MAX_FILES_PER_UPLOAD: z.coerce.number().int().positive().default(100),
+  /** Extracted text larger than this (characters) fails the file instead of exhausting memory (zip bombs). */
+  MAX_EXTRACTED_CHARS: z.coerce.number().int().positive().default(200_000_000),
+  /** Item jobs a worker process runs at once (each waits on the shared LLM limiter). */
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  /** Seconds without a heartbeat after which a job of a dead worker is retried elsewhere (pg-boss minimum 10). */
+  JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).default(30),
+  /** Attempts per job before it is dead-lettered. */
+  JOB_RETRY_LIMIT: z.coerce.number().int().min(0).default(3),
+  HUGGINGFACE_HUB_URL: z.string().url().default('https://huggingface.co'),
+  PRETTY_LOGS: bool.optional(),
+});
+
+export type Settings = {
+  host: string | undefined;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  role: 'all' | 'api' | 'worker';
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  maxUploadBytes: number;
+  maxFilesPerUpload: number;
+  maxExtractedChars: number;
+  workerConcurrency: number;
+  jobHeartbeatSeconds: number;
+  jobRetryLimit: number;
+  huggingfaceHubUrl: string;
+};
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Settings> = {}): Settings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    role: e.ROLE,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxFilesPerUpload: e.MAX_FILES_PER_UPLOAD,
+    maxExtractedChars: e.MAX_EXTRACTED_CHARS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    jobHeartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
+    jobRetryLimit: e.JOB_RETRY_LIMIT,
+    huggingfaceHubUrl: e.HUGGINGFACE_HUB_URL,
+    ...overrides,
+  };
+}

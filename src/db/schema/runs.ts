@@ -1,0 +1,106 @@
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, tenantId, updatedAt } from './columns.ts';
+import { projects } from './projects.ts';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export type StageState = 'pending' | 'running' | 'finishing' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+export type ItemState = 'pending' | 'done' | 'failed' | 'dropped';
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: tenantId(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    configId: text('config_id').notNull(),
+    status: text('status').$type<RunStatus>().notNull().default('queued'),
+    seed: integer('seed').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    /** Hash of the create request, so a reused Idempotency-Key with a different body is a conflict. */
+    requestHash: text('request_hash'),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('runs_project_idx').on(t.projectId, t.id),
+    uniqueIndex('runs_idempotency_uq').on(t.projectId, t.idempotencyKey),
+  ],
+);
+
+/** One row per stage of a run's graph; counts are derived from run_items so they can never drift. */
+export const runStages = pgTable(
+  'run_stages',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    position: integer('position').notNull(),
+    dependsOn: jsonb('depends_on').notNull().$type<string[]>(),
+    state: text('state').$type<StageState>().notNull().default('pending'),
+    /** Why a stage is skipped (disabled in the config, or not available in this version). */
+    detail: text('detail'),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.name] })],
+);
+
+/** A unit of work of a stage. Its outcome is recorded once; a resumed run skips items that are not pending. */
+export const runItems = pgTable(
+  'run_items',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stage: text('stage').notNull(),
+    key: text('key').notNull(),
+    /** Order of the item inside its stage, for deterministic output order. */
+    position: integer('position').notNull(),
+    state: text('state').$type<ItemState>().notNull().default('pending'),
+    input: jsonb('input').notNull(),
+    output: jsonb('output'),
+    reason: text('reason'),
+    attempts: integer('attempts').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.stage, t.key] }), index('run_items_state_idx').on(t.runId, t.stage, t.state)],
+);
+
+export const runEvents = pgTable(
+  'run_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    stage: text('stage'),
+    data: jsonb('data').notNull().$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('run_events_run_idx').on(t.runId, t.id)],
+);
+
+export const artifacts = pgTable(
+  'artifacts',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    stage: text('stage').notNull(),
+    blobKey: text('blob_key').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    mediaType: text('media_type').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.path] })],
+);
