@@ -1,0 +1,43 @@
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { llmResponses } from '../schema/index.ts';
+
+/** A stored provider answer: the response cache, which is also what makes a resumed run repeat no finished call. */
+export interface CachedResponse {
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+  finishReason: string | null;
+}
+
+export interface CachedResponseRow extends CachedResponse {
+  key: string;
+  model: string;
+}
+
+/** The stored answers among `keys` (one statement for a whole batch of lookups). */
+export async function getCachedResponses(db: Db, keys: readonly string[]): Promise<Map<string, CachedResponse>> {
+  const found = new Map<string, CachedResponse>();
+  if (keys.length === 0) return found;
+  const rows = await db
+    .select({
+      key: llmResponses.key,
+      text: llmResponses.text,
+      inputTokens: llmResponses.inputTokens,
+      outputTokens: llmResponses.outputTokens,
+      finishReason: llmResponses.finishReason,
+    })
+    .from(llmResponses)
+    .where(inArray(llmResponses.key, [...new Set(keys)]));
+  for (const { key, ...response } of rows) found.set(key, response);
+  return found;
+}
+
+/** First writer wins: two workers answering the same request store equivalent text, so either is fine. */
+export async function putCachedResponses(db: Db, rows: readonly CachedResponseRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insert(llmResponses)
+    .values([...rows])
+    .onConflictDoNothing();
+}

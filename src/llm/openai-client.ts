@@ -1,0 +1,137 @@
+/**
+ * The only module that imports `openai`: chat (`/chat/completions`) and completion mode (`/completions`) against any
+ * OpenAI-compatible server through `baseURL`. The SDK's retries are disabled (retry.ts owns them) and its errors are
+ * translated into `ProviderFailure`s so nothing else depends on SDK types.
+ */
+import OpenAI from 'openai';
+import { type ProviderFailure, ProviderFailureError, parseRetryAfter } from './retry.ts';
+import type { Endpoint, RenderedPrompt } from './types.ts';
+
+export interface ProviderRequest {
+  endpoint: Pick<Endpoint, 'model' | 'baseUrl' | 'apiKey'>;
+  prompt: RenderedPrompt;
+  maxTokens: number;
+  temperature?: number | undefined;
+  topP?: number | undefined;
+  /** Already cut to what the provider accepts; undefined sends none. */
+  stop?: string[] | undefined;
+  /** Sent as `x-prompt-id` so servers (and the fake) can count requests by prompt. */
+  promptId: string;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ProviderAnswer {
+  text: string;
+  finishReason: string | null;
+  /** From the provider's `usage`, when it reports one. */
+  usage?: { inputTokens: number; outputTokens: number };
+}
+
+/** Throws `ProviderFailureError` for every failed attempt. */
+export interface ProviderClient {
+  complete(request: ProviderRequest): Promise<ProviderAnswer>;
+}
+
+// The SDK refuses to start without a key; local servers (llama.cpp, vLLM, Ollama) ignore whatever is sent.
+const NO_KEY = 'sk-no-key';
+
+export function createOpenAiProvider(): ProviderClient {
+  const clients = new Map<string, OpenAI>();
+  const clientFor = (baseUrl: string, apiKey: string): OpenAI => {
+    const key = `${baseUrl}\u0000${apiKey}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey || NO_KEY, maxRetries: 0 });
+      clients.set(key, client);
+    }
+    return client;
+  };
+
+  return {
+    async complete(request) {
+      const client = clientFor(request.endpoint.baseUrl, request.endpoint.apiKey);
+      const options = {
+        signal: request.signal,
+        timeout: request.timeoutMs,
+        maxRetries: 0,
+        headers: { 'x-prompt-id': request.promptId },
+      };
+      const sampling = {
+        model: request.endpoint.model,
+        max_tokens: request.maxTokens,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+        ...(request.stop ? { stop: request.stop } : {}),
+      };
+      try {
+        if (request.prompt.kind === 'chat') {
+          const response = await client.chat.completions.create(
+            { ...sampling, messages: request.prompt.messages, stream: false },
+            options,
+          );
+          const choice = response.choices[0];
+          if (!choice) throw noChoices();
+          return answer(choice.message.content ?? '', choice.finish_reason, response.usage);
+        }
+        const response = await client.completions.create(
+          { ...sampling, prompt: request.prompt.prompt, stream: false },
+          options,
+        );
+        const choice = response.choices[0];
+        if (!choice) throw noChoices();
+        return answer(choice.text ?? '', choice.finish_reason, response.usage);
+      } catch (error) {
+        if (error instanceof ProviderFailureError) throw error;
+        throw new ProviderFailureError(classify(error, request.timeoutMs));
+      }
+    },
+  };
+}
+
+function answer(
+  text: string,
+  finishReason: string | null | undefined,
+  usage: { prompt_tokens?: number; completion_tokens?: number } | undefined,
+): ProviderAnswer {
+  const result: ProviderAnswer = { text, finishReason: finishReason ?? null };
+  if (usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
+    result.usage = { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+  }
+  return result;
+}
+
+const noChoices = () =>
+  new ProviderFailureError({ kind: 'server-error', transient: true, reason: 'response without choices' });
+
+/** SDK error → failure kind. 400/413/422 concern this request (the item is dropped); 401/403/404 the config (a fault). */
+export function classify(error: unknown, timeoutMs: number): ProviderFailure {
+  const detail = error instanceof Error ? error.message.slice(0, 300) : String(error);
+  if (error instanceof OpenAI.APIUserAbortError)
+    return { kind: 'aborted', transient: false, reason: 'aborted', detail };
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return { kind: 'timeout', transient: true, reason: `timeout after ${timeoutMs} ms`, detail };
+  }
+  if (error instanceof OpenAI.APIConnectionError)
+    return { kind: 'connection', transient: true, reason: 'connection error', detail };
+  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+    const status = error.status;
+    const base = { status, reason: `HTTP ${status}`, detail };
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter((name) => error.headers?.get(name));
+      return {
+        ...base,
+        kind: 'rate-limited',
+        transient: true,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
+    }
+    if (status >= 500 || status === 408 || status === 409 || status === 425) {
+      return { ...base, kind: 'server-error', transient: true };
+    }
+    if (status === 401 || status === 403 || status === 404) return { ...base, kind: 'refused', transient: false };
+    return { ...base, kind: 'rejected', transient: false };
+  }
+  // Anything else (an unreadable body, a proxy's HTML page) is treated as a passing server fault.
+  return { kind: 'server-error', transient: true, reason: 'invalid response', detail };
+}

@@ -1,0 +1,88 @@
+/**
+ * One provider call with transport retries: rate limits, a concurrency slot, the request, and on a passing failure
+ * (429, 5xx, connection, timeout) a backoff outside the slot, so waiting for a retry never leaves a slot idle while
+ * other work waits. Each failed attempt is recorded with its reason.
+ */
+import type { Accounting } from './accounting.ts';
+import type { SlotLimiter } from './limiter.ts';
+import type { ProviderAnswer, ProviderClient, ProviderRequest } from './openai-client.ts';
+import type { EndpointRateLimiter } from './rate-limit.ts';
+import {
+  callTimeoutMs,
+  type ProviderFailure,
+  ProviderFailureError,
+  type RetryPolicy,
+  retryDelayMs,
+  sleep,
+} from './retry.ts';
+import { type Endpoint, LlmProviderError, type StageBinding } from './types.ts';
+
+export interface TransportDeps {
+  provider: ProviderClient;
+  limiter: SlotLimiter;
+  rates: EndpointRateLimiter;
+  accounting: Accounting;
+  policy: RetryPolicy;
+  random: () => number;
+}
+
+export interface TransportCall {
+  binding: StageBinding;
+  endpoint: Endpoint;
+  request: Omit<ProviderRequest, 'timeoutMs' | 'signal'>;
+  /** Input estimate + max_tokens, for the tokens-per-minute bucket. */
+  budgetTokens: number;
+}
+
+/** A fresh answer, or a request the provider rejected as such (400, 413, 422): the item is dropped with that reason. */
+export type TransportResult = { ok: true; answer: ProviderAnswer; latencyMs: number } | { ok: false; reason: string };
+
+export async function sendWithRetries(deps: TransportDeps, call: TransportCall): Promise<TransportResult> {
+  const { binding, endpoint } = call;
+  const signal = binding.signal;
+  const timeoutMs = callTimeoutMs(call.request.maxTokens, deps.policy);
+  for (let attempt = 1; ; attempt++) {
+    await deps.rates.take(`${endpoint.baseUrl} ${endpoint.model}`, endpoint, call.budgetTokens, signal);
+    const lease = await deps.limiter.acquire(binding.runId, binding.concurrencyLimit, signal);
+    const started = performance.now();
+    let failure: ProviderFailure;
+    try {
+      const answer = await deps.provider.complete({ ...call.request, timeoutMs, signal });
+      const latencyMs = performance.now() - started;
+      deps.accounting.observeLatency(endpoint.model, latencyMs);
+      return { ok: true, answer, latencyMs };
+    } catch (error) {
+      if (!(error instanceof ProviderFailureError)) throw error;
+      failure = error.failure;
+    } finally {
+      lease.release();
+    }
+    if (signal?.aborted) throw signal.reason;
+    const latencyMs = performance.now() - started;
+    deps.accounting.observeLatency(endpoint.model, latencyMs);
+    await deps.accounting.record({
+      runId: binding.runId,
+      stage: binding.stage,
+      model: endpoint.model,
+      cached: false,
+      outcome: 'error',
+      reason: failure.reason,
+      inputTokens: 0,
+      outputTokens: 0,
+      cost: 0,
+      latencyMs,
+    });
+    const what = `${endpoint.model} at ${endpoint.baseUrl}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`;
+    if (failure.kind === 'rejected')
+      return { ok: false, reason: `the provider rejected the request: ${failure.reason}` };
+    // Refusals (bad key, unknown model) and exhausted retries are faults: the job layer retries the item later.
+    if (!failure.transient) throw new LlmProviderError(`LLM call refused by ${what}`, failure.status);
+    if (attempt >= deps.policy.maxAttempts) {
+      throw new LlmProviderError(`LLM call failed ${attempt} times; last: ${what}`, failure.status);
+    }
+    if ((failure.retryAfterMs ?? 0) > deps.policy.maxRetryAfterMs) {
+      throw new LlmProviderError(`LLM provider asked to wait ${failure.retryAfterMs} ms: ${what}`, failure.status);
+    }
+    await sleep(retryDelayMs(failure, attempt, deps.policy, deps.random), signal);
+  }
+}

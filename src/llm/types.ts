@@ -1,0 +1,58 @@
+/**
+ * The gateway's public types. The config module produces `Endpoint`s from a run config's model sections (the
+ * original's `<section>_{small|large}_{model,base_url,api_key,mode}` and cost keys); the job layer builds a
+ * `StageBinding` per stage and asks the gateway for that stage's `LlmPort`.
+ */
+
+/** One OpenAI-compatible model endpoint. */
+export interface Endpoint {
+  model: string;
+  /** e.g. `https://api.deepinfra.com/v1/openai`, `http://127.0.0.1:8082/v1`. */
+  baseUrl: string;
+  /** May be '' for local servers (a dummy key is sent, since the SDK insists on one). */
+  apiKey: string;
+  /** The original's `mode`: only `api` (OpenAI-compatible) is supported; `openai` is accepted as a synonym. */
+  mode: string;
+  /** USD per million tokens. */
+  costPerMillionInput: number;
+  costPerMillionOutput: number;
+  /** Optional requests-per-minute limit for this endpoint (enforced per process). */
+  rpm?: number;
+  /** Optional tokens-per-minute limit (input estimate + max_tokens per request, enforced per process). */
+  tpm?: number;
+}
+
+export interface StageBinding {
+  /** The limiter's scope: concurrency_limit holds across every stage of the run and every worker process. */
+  runId: string;
+  /** Accounting key (the stage name, e.g. `factual_sft/negative/0`). */
+  stage: string;
+  endpoints: { small: Endpoint; large: Endpoint };
+  /** The config's use_stop: when false no stop strings are sent at all. */
+  useStop: boolean;
+  /** The config's completion_mode: `/completions` with the `.txt` prompt variant instead of chat messages. */
+  completionMode: boolean;
+  /** The run's concurrency_limit (use the same value for every stage of a run). */
+  concurrencyLimit: number;
+  /** Aborts waiting and in-flight calls (job cancelled or worker stopping); the call then throws. */
+  signal?: AbortSignal;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** What goes to the provider: chat messages or one completion-mode prompt string. */
+export type RenderedPrompt = { kind: 'chat'; messages: ChatMessage[] } | { kind: 'completion'; prompt: string };
+
+/** Thrown (a fault, so the job layer retries the item later) when the provider stays unreachable or refuses us. */
+export class LlmProviderError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'LlmProviderError';
+  }
+}

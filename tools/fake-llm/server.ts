@@ -1,0 +1,210 @@
+/**
+ * A local OpenAI-compatible server for tests, benchmarks and offline demos: POST /v1/chat/completions and
+ * /v1/completions, GET /v1/models, with `usage`. It injects latency, 429 (with Retry-After), 500, hangs and malformed
+ * answers at given rates, decided by a hash of (seed, request body, how often that body was seen) so a run is
+ * reproducible whatever the arrival order. Control endpoints under /_fake/ let another process read the counters.
+ * Plain node:http and little work per request: it serves 64 concurrent requests at 300 ms latency on a sliver of CPU.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { applyLimits, type ChatTurn, chatAnswer, completionAnswer, tokensOf } from './answer.ts';
+import { Draws, type FakeLlmOptions, latencyFor, pickFault } from './faults.ts';
+
+export type { FakeFault, FakeLlmOptions } from './faults.ts';
+
+export interface FakeCounters {
+  requests: number;
+  byPromptId: Record<string, number>;
+  byStatus: Record<string, number>;
+  inFlight: number;
+  maxInFlight: number;
+}
+
+export interface FakeLlm {
+  /** Base URL ending in /v1. */
+  url: string;
+  counters(): Promise<FakeCounters>;
+  reset(): Promise<void>;
+  setOptions(options: Partial<FakeLlmOptions>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLlm> {
+  let options: FakeLlmOptions = { ...initial, script: [...(initial.script ?? [])] };
+  let counters = emptyCounters();
+  const draws = new Draws();
+  const hanging = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => send(res, 500, { error: { message: String(error), type: 'server_error' } }));
+  });
+  server.keepAliveTimeout = 60_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const body = await readBody(req);
+    if (url.startsWith('/_fake/')) return control(url, req.method ?? 'GET', body, res);
+    if (req.method === 'GET' && url === '/v1/models') {
+      return send(res, 200, {
+        object: 'list',
+        data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }],
+      });
+    }
+    const chat = url === '/v1/chat/completions';
+    if (req.method !== 'POST' || (!chat && url !== '/v1/completions'))
+      return send(res, 404, { error: { message: 'not found' } });
+    counters.requests++;
+    const promptId = String(req.headers['x-prompt-id'] ?? 'unknown');
+    counters.byPromptId[promptId] = (counters.byPromptId[promptId] ?? 0) + 1;
+    counters.inFlight++;
+    counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      counters.inFlight--;
+    };
+    res.on('close', finish);
+    const reply = (status: number, payload: unknown) => {
+      count(String(status));
+      send(res, status, payload);
+    };
+
+    const draw = draws.next(options.seed ?? 0, body);
+    const fault = options.script?.shift() ?? pickFault(options, draw[0] ?? 0);
+    if (fault === 'hang') {
+      count('hang');
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    await delay(latencyFor(options, draw[1] ?? 0), res);
+    if (res.destroyed || res.socket?.destroyed) return count('aborted');
+    if (fault === '429') {
+      res.setHeader('retry-after', String(options.retryAfterSeconds ?? 1));
+      return reply(429, { error: { message: 'rate limited (fake)', type: 'rate_limit_error' } });
+    }
+    if (fault === '400')
+      return reply(400, { error: { message: 'context length exceeded (fake)', type: 'invalid_request_error' } });
+    if (fault === '401')
+      return reply(401, { error: { message: 'invalid api key (fake)', type: 'invalid_request_error' } });
+    if (fault === '500') return reply(500, { error: { message: 'internal error (fake)', type: 'server_error' } });
+    const request = JSON.parse(body || '{}') as FakeRequest;
+    const malformed = fault === 'malformed';
+    let text = chat
+      ? chatAnswer(request.messages ?? [], malformed)
+      : completionAnswer(String(request.prompt ?? ''), options.continuation ?? DEFAULT_CONTINUATION, malformed);
+    if (fault === 'think') text = `<think>\nLet me think about what the passage says.\n</think>\n${text}`;
+    const stop = typeof request.stop === 'string' ? [request.stop] : (request.stop ?? []);
+    const limited = applyLimits(text, stop, request.max_tokens);
+    const promptTokens = chat
+      ? tokensOf((request.messages ?? []).map((m) => m.content).join('\n'))
+      : tokensOf(String(request.prompt ?? ''));
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: tokensOf(limited.text),
+      total_tokens: promptTokens + tokensOf(limited.text),
+    };
+    const base = {
+      id: `fake-${Math.floor((draw[2] ?? 0) * 2 ** 32).toString(16)}`,
+      created: 0,
+      model: request.model ?? 'fake-model',
+      usage,
+    };
+    const choice = { index: 0, finish_reason: limited.finishReason, logprobs: null };
+    reply(
+      200,
+      chat
+        ? {
+            ...base,
+            object: 'chat.completion',
+            choices: [{ ...choice, message: { role: 'assistant', content: limited.text } }],
+          }
+        : { ...base, object: 'text_completion', choices: [{ ...choice, text: limited.text }] },
+    );
+  }
+
+  function send(res: ServerResponse, status: number, payload: unknown): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+  }
+
+  function count(status: string): void {
+    counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+  }
+
+  function control(url: string, method: string, body: string, res: ServerResponse): void {
+    if (url === '/_fake/counters') {
+      send(res, 200, counters);
+    } else if (url === '/_fake/reset' && method === 'POST') {
+      reset();
+      send(res, 200, { ok: true });
+    } else if (url === '/_fake/options' && method === 'POST') {
+      setOptions(JSON.parse(body || '{}') as Partial<FakeLlmOptions>);
+      send(res, 200, { ok: true });
+    } else {
+      send(res, 404, { error: { message: 'unknown control endpoint' } });
+    }
+  }
+
+  function reset(): void {
+    counters = { ...emptyCounters(), inFlight: counters.inFlight, maxInFlight: counters.inFlight };
+    draws.clear();
+  }
+
+  function setOptions(patch: Partial<FakeLlmOptions>): void {
+    options = { ...options, ...patch, script: [...(patch.script ?? options.script ?? [])] };
+  }
+
+  await new Promise<void>((resolve) => server.listen(initial.port ?? 0, initial.host ?? '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${initial.host ?? '127.0.0.1'}:${address.port}/v1`,
+    counters: async () => structuredClone(counters),
+    reset: async () => reset(),
+    setOptions: async (patch) => setOptions(patch),
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface FakeRequest {
+  model?: string;
+  messages?: ChatTurn[];
+  prompt?: unknown;
+  stop?: string | string[] | null;
+  max_tokens?: number;
+}
+
+const DEFAULT_CONTINUATION = ' This is a deterministic continuation from the fake LLM.';
+
+function emptyCounters(): FakeCounters {
+  return { requests: 0, byPromptId: {}, byStatus: {}, inFlight: 0, maxInFlight: 0 };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Waits `ms`, or less when the client goes away (its timeout or abort). */
+function delay(ms: number, res: ServerResponse): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    }
+    res.on('close', done);
+  });
+}
