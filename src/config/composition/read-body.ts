@@ -1,0 +1,95 @@
+/**
+ * Turns a request body (YAML or JSON text, or an already-parsed JSON value) into plain data, safely: YAML alias
+ * expansion is capped (a few lines of nested aliases can otherwise expand to gigabytes, "billion laughs"), custom
+ * tags and duplicate keys are refused, and every syntax error carries its line and column.
+ */
+import { parseDocument } from 'yaml';
+import type { ProblemFieldError } from '../../lib/errors.ts';
+
+/** Path used for errors about the body as a whole. */
+export const ROOT_PATH = '(root)';
+/** Alias expansions allowed while building the value; real configs use none or a handful. */
+export const MAX_ALIAS_COUNT = 100;
+
+export type BodyFormat = 'yaml' | 'json';
+export type ReadResult = { ok: true; value: unknown } | { ok: false; errors: ProblemFieldError[] };
+
+const rootError = (message: string): ReadResult => ({ ok: false, errors: [{ path: ROOT_PATH, message }] });
+
+/** The yaml package's messages end with a code excerpt after the first line; the first line has the position. */
+const firstLine = (message: string) => (message.split('\n', 1)[0] ?? message).trim().replace(/:$/, '');
+
+function readYaml(text: string): ReadResult {
+  const doc = parseDocument(text, { uniqueKeys: true, stringKeys: true, merge: false });
+  // Warnings (unresolved custom tags, odd keys) are errors too: a config has no use for them and they would
+  // otherwise turn into silently different values.
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    return {
+      ok: false,
+      errors: problems.map((p) => ({ path: ROOT_PATH, message: `invalid YAML: ${firstLine(p.message)}` })),
+    };
+  }
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      return rootError(
+        `refused: the YAML expands aliases too often (limit ${MAX_ALIAS_COUNT}), which is how "billion laughs" ` +
+          'attacks exhaust memory; write the values out instead of nesting aliases',
+      );
+    }
+    return rootError(`invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+  }
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+/**
+ * V8 omits the position for some errors ("Unexpected token"). JSON is YAML flow syntax, so the YAML parser, which
+ * always reports a position, can point at the spot.
+ */
+function locateWithYaml(text: string): string | undefined {
+  const position = parseDocument(text).errors[0]?.linePos?.[0];
+  return position ? `line ${position.line}, column ${position.col}` : undefined;
+}
+
+function readJson(text: string): ReadResult {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/line \d+/.test(message)) return rootError(`invalid JSON: ${message}`);
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const where = position !== undefined ? lineAndColumn(text, Number(position)) : locateWithYaml(text);
+    return rootError(`invalid JSON: ${message}${where ? ` (${where})` : ''}`);
+  }
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
+/** Parses the body and checks that its root is a mapping (the config's sections). */
+export function readBody(body: unknown, format: BodyFormat): ReadResult {
+  const input = body instanceof Uint8Array ? new TextDecoder().decode(body) : body;
+  const read =
+    typeof input === 'string'
+      ? format === 'yaml'
+        ? readYaml(input)
+        : readJson(input)
+      : { ok: true as const, value: input };
+  if (!read.ok) return read;
+  const value = read.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return rootError(`the config must be a mapping of section names to settings, not ${describeKind(value)}`);
+  }
+  return read;
+}

@@ -1,0 +1,111 @@
+/**
+ * Warnings about an accepted config: settings this service deliberately ignores, and parts of the composition that
+ * this service version cannot run yet. A warning never rejects the config; it tells the client what will not
+ * happen so nothing is silently dropped (the original printed "unused kwargs" to a console nobody read).
+ */
+import type { ProblemFieldError } from '../../lib/errors.ts';
+import { type CompositionConfig, defaultCompositionConfig } from './schema.ts';
+import { SECRET_SET_MARKER, secretEntries } from './secrets.ts';
+
+const MANAGED_PATHS = ['output_dir', 'models_dir', 'huggingface_cache_dir'] as const;
+
+/** Keys the original accepted without effect; warned about only when set to something other than the default. */
+const INERT_KEYS = [
+  ['system', 'use_stop', "each section's own *_use_stop applies"],
+  ['system', 'chunk_size', "each section's own chunk size applies"],
+  ['factual_sft_settings', 'factual_completion_mode', 'factual generation uses system.completion_mode'],
+  ['correction_pipeline', 'correction_use_subset', "each source's correction_use_subset applies"],
+  ['correction_pipeline', 'correction_subset_size', "each source's correction_subset_size applies"],
+] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Warnings that depend on what the client wrote (`raw`, the body before defaults) and on the parsed config. */
+export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: CompositionConfig): ProblemFieldError[] {
+  const warnings: ProblemFieldError[] = [];
+  const rawPath = raw['path'];
+  for (const key of MANAGED_PATHS) {
+    if (isRecord(rawPath) && rawPath[key] !== undefined) {
+      warnings.push({
+        path: `path.${key}`,
+        message: 'ignored: the service manages storage itself; outputs are downloaded from the run',
+      });
+    }
+  }
+  if (config.model_auto_train.do_train) {
+    warnings.push({
+      path: 'model_auto_train.do_train',
+      message: 'ignored: automatic training is not supported by this service; train with the generated Axolotl configs',
+    });
+  }
+  if (config.model_auto_run.do_run) {
+    warnings.push({
+      path: 'model_auto_run.do_run',
+      message: 'ignored: running or serving the trained model is not supported by this service',
+    });
+  }
+  const defaults = defaultCompositionConfig();
+  for (const [section, key, why] of INERT_KEYS) {
+    const given = (config[section] as Readonly<Record<string, unknown>>)[key];
+    if (given !== (defaults[section] as Readonly<Record<string, unknown>>)[key]) {
+      warnings.push({ path: `${section}.${key}`, message: `has no effect: ${why}` });
+    }
+  }
+  for (const { path, value } of secretEntries(raw)) {
+    if (value === SECRET_SET_MARKER) {
+      warnings.push({
+        path,
+        message: `"${SECRET_SET_MARKER}" only marks a stored key in documents the service returns; no key is set here, send the key itself`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** A part of the composition: the stage kind that runs it, the config path it answers to, and whether it is on. */
+interface Part {
+  kind: string;
+  path: string;
+  enabled: boolean;
+}
+
+function parts(config: CompositionConfig): Part[] {
+  const factual =
+    config.system.number_of_factual_sft_generations_to_do > 0 && Object.keys(config.factual_sft).length > 0;
+  return [
+    { kind: 'ingest', path: 'path', enabled: true },
+    { kind: 'pdf_cleaning', path: 'pdf_cleaning', enabled: true },
+    { kind: 'representation_variation', path: 'representation_variation', enabled: true },
+    { kind: 'inferred_facts', path: 'representation_variation', enabled: true },
+    { kind: 'factual_sft', path: 'factual_sft', enabled: factual },
+    {
+      kind: 'thought_rewrite',
+      path: 'system.generic_thought_process_on_domain_data',
+      enabled: factual && config.system.generic_thought_process_on_domain_data,
+    },
+    { kind: 'rag_data', path: 'rag_data', enabled: true },
+    { kind: 'correction', path: 'correction_pipeline', enabled: true },
+    {
+      kind: 'generic_sft',
+      path: 'final_datasaving_settings.generic_dataset_paths',
+      enabled: config.final_datasaving_settings.generic_dataset_paths.length > 0,
+    },
+    { kind: 'assembly', path: 'final_datasaving_settings', enabled: true },
+    { kind: 'training_configs', path: 'model_training', enabled: true },
+  ];
+}
+
+/** One warning per enabled part whose stage kind is not in `availableStages`. */
+export function capabilityWarnings(
+  config: CompositionConfig,
+  availableStages: ReadonlySet<string>,
+): ProblemFieldError[] {
+  return parts(config)
+    .filter((part) => part.enabled && !availableStages.has(part.kind))
+    .map((part) => ({
+      path: part.path,
+      message: `stage ${part.kind} is not available in this service version yet; it will be reported as skipped`,
+    }));
+}
