@@ -35,6 +35,25 @@ export interface DocumentText {
   text: string;
 }
 
+/** A chunk of a document at some size, as stored by the chunk store. */
+export interface ChunkView {
+  /** Stable id of the chunk: `<chunk set key>:<index>`. */
+  id: string;
+  sourceName: string;
+  /** The document's metadata (its file name, or a jsonl record's own). */
+  metadata: string;
+  /** Position inside its document. */
+  index: number;
+  text: string;
+  tokens: number;
+}
+
+export interface ChunkableDocument {
+  sourceName: string;
+  metadata: string;
+  text: string;
+}
+
 export interface PlannedItem<In> {
   /** Stable within the stage: a content hash, so a re-plan after a crash yields the same keys. */
   key: string;
@@ -57,6 +76,11 @@ export interface PlanContext extends StageRunInfo {
   /** Outputs of a finished earlier stage's done items, in item order. */
   stageOutputs<T>(stageName: string): Promise<Array<{ key: string; output: T }>>;
   readArtifact(path: string): Promise<string | undefined>;
+  /**
+   * Token-bounded chunks of the documents, in document order. Stored once per (document content, size) and reused
+   * by every stage, run and style that asks for the same size.
+   */
+  chunkDocuments(documents: ChunkableDocument[], maxTokens: number): Promise<ChunkView[]>;
 }
 
 export interface FinishContext<Out> extends PlanContext {

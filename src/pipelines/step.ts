@@ -15,7 +15,10 @@ import type { Random } from '../lib/seeded-random.ts';
 
 /** What a parser says about one LLM answer. `retry` repeats the call (the reason is given to the prompt as
  * `error_message` when it asks for it); `drop` gives up on the item with that reason. */
-export type ParseResult<T> = { kind: 'ok'; value: T } | { kind: 'retry'; reason: string } | { kind: 'drop'; reason: string };
+export type ParseResult<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'drop'; reason: string };
 
 export const parsed = {
   ok: <T>(value: T): ParseResult<T> => ({ kind: 'ok', value }),

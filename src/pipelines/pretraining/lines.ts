@@ -1,0 +1,55 @@
+/**
+ * The continued-pretraining lines of one chunk, as the original lays out `final_output.jsonl` (blueprint §5.4): the
+ * chunk, its atomic-facts list, the LLM variations, then the code variations in the order they were made (for each
+ * function: of the chunk, then of each LLM variation). Per chunk: 2 + V + F·(1 + V) lines. The inferred facts are
+ * never written: the variations carry them.
+ */
+
+/** What the representation-variation (or inferred-facts) processing of one chunk produced. */
+export interface ChunkVariations {
+  atomicFacts: string;
+  /** Only in the inferred-facts mode; not written to the pretraining lines. */
+  inferredFacts?: string;
+  variations: Array<{ format: string; text: string }>;
+  /** `of`: the chunk, or the index of the LLM variation the function was applied to. */
+  codeVariations: Array<{ fn: string; of: 'chunk' | number; text: string }>;
+}
+
+export interface PretrainingChunk extends ChunkVariations {
+  text: string;
+  /** The source file name (a path is reduced to its base name in the header). */
+  metadata: string;
+}
+
+export interface PretrainingLineOptions {
+  /** The original's include_context_in_dataset (hard-coded true in the composition). */
+  includeContext: boolean;
+  datasetContext: string;
+}
+
+/** `[[[OVERALL_CONTEXT_IS -> ctx]]]`, then `Specific source: name`, each followed by a newline (§15). */
+export function contextHeader(datasetContext: string, sourceFileName: string): string {
+  return `[[[OVERALL_CONTEXT_IS -> ${datasetContext}]]]\nSpecific source: ${baseName(sourceFileName)}\n`;
+}
+
+/** The texts of the chunk's lines, in file order, each with the header when asked for. */
+export function pretrainingTexts(chunk: PretrainingChunk, options: PretrainingLineOptions): string[] {
+  const texts = [
+    chunk.text,
+    chunk.atomicFacts,
+    ...chunk.variations.map((variation) => variation.text),
+    ...chunk.codeVariations.map((variation) => variation.text),
+  ];
+  if (!options.includeContext) return texts;
+  const header = contextHeader(options.datasetContext, chunk.metadata);
+  return texts.map((text) => header + text);
+}
+
+/** The chunk's `final_output.jsonl` lines: one `{"text": …}` JSON object per line, without the newline. */
+export function pretrainingLines(chunk: PretrainingChunk, options: PretrainingLineOptions): string[] {
+  return pretrainingTexts(chunk, options).map((text) => JSON.stringify({ text }));
+}
+
+function baseName(name: string): string {
+  return name.split(/[\\/]/).at(-1) ?? name;
+}

@@ -1,0 +1,133 @@
+/**
+ * The prompt files of the continued-pretraining pipelines: their shape, their declared variables, that they render,
+ * that every few-shot answer satisfies its step's parser, and that the test LLM (which replays the last few-shot
+ * answer with its last tag pair's content replaced) produces a parsable answer.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import nunjucks from 'nunjucks';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseCleanedText } from '../../../src/pipelines/pdf-cleaning/parse.ts';
+import { prompts as pdfPrompts } from '../../../src/pipelines/pdf-cleaning/prompts.ts';
+import {
+  parseAtomicFacts,
+  parseInferredFacts,
+  parseRewrite,
+  parseSuitability,
+} from '../../../src/pipelines/representation-variation/parse.ts';
+import { prompts as repvarPrompts } from '../../../src/pipelines/representation-variation/prompts.ts';
+import type { Parser } from '../../../src/pipelines/step.ts';
+
+const ROOT = join(import.meta.dirname, '../../../prompts');
+const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts'];
+const specs = [...pdfPrompts, ...repvarPrompts];
+
+function parserFor(id: string): Parser<unknown> {
+  if (id === 'pdf-cleaning/clean-pdf') return parseCleanedText;
+  if (id.endsWith('/filter')) return parseSuitability;
+  if (id.endsWith('/atomic-facts')) return parseAtomicFacts;
+  if (id === 'inferred-facts/inferred-facts') return parseInferredFacts;
+  if (id.includes('/variations/')) return parseRewrite;
+  throw new Error(`no parser for ${id}`);
+}
+
+interface Message {
+  role: string;
+  content: string;
+}
+
+function load(id: string): Message[] {
+  return parse(readFileSync(join(ROOT, `${id}.yaml`), 'utf8')) as Message[];
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
+/** What the fake LLM does: the last few-shot answer, with the content of its last tag pair replaced. */
+function fakeReplay(lastAnswer: string, derived: string): string {
+  const closes = [...lastAnswer.matchAll(/<\/([\w-]+)\s*>/g)];
+  const close = closes.at(-1);
+  if (!close) return lastAnswer;
+  const open = lastAnswer.lastIndexOf(`<${close[1]}>`, close.index);
+  return lastAnswer.slice(0, open + `<${close[1]}>`.length) + derived + lastAnswer.slice(close.index);
+}
+
+const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+
+it('every prompt file of these groups is declared, and every declared prompt exists', () => {
+  const onDisk = GROUPS.flatMap((group) => files(join(ROOT, group)))
+    .map((file) => relative(ROOT, file).replace(/\.yaml$/, ''))
+    .sort();
+  expect(specs.map((spec) => spec.id).sort()).toEqual(onDisk);
+});
+
+describe.each(specs)('$id', ({ id, variables }) => {
+  const messages = load(id);
+  const text = messages.map((message) => message.content).join('\n');
+
+  it('is a list of messages ending with the user message, after at least one example pair', () => {
+    for (const message of messages) {
+      expect(['system', 'user', 'assistant']).toContain(message.role);
+      expect(typeof message.content).toBe('string');
+    }
+    const turns = messages.filter((message) => message.role !== 'system');
+    expect(turns.at(-1)?.role).toBe('user');
+    expect(turns.length % 2).toBe(1);
+    for (const [i, message] of turns.entries()) expect(message.role).toBe(i % 2 === 0 ? 'user' : 'assistant');
+    expect(turns.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('references exactly its declared variables and renders', () => {
+    const used = new Set([...text.matchAll(/\{\{\s*(\w+)|\{%-?\s*if\s+(\w+)/g)].map((m) => m[1] ?? m[2]));
+    expect([...used].sort()).toEqual([...variables].sort());
+    const vars = Object.fromEntries(variables.map((name) => [name, `«${name}»`]));
+    const rendered = messages.map((message) => env.renderString(message.content, vars)).join('\n');
+    for (const name of variables) expect(rendered).toContain(`«${name}»`);
+    const first = messages
+      .map((message) => env.renderString(message.content, { ...vars, error_message: '' }))
+      .join('\n');
+    expect(first).not.toContain('previous answer could not be used');
+  });
+
+  it('has few-shot answers that its parser accepts, and the test LLM replay parses too', () => {
+    const parser = parserFor(id);
+    const answers = messages.filter((message) => message.role === 'assistant').map((message) => message.content);
+    for (const answer of answers) expect(parser(answer).kind).toBe('ok');
+    const last = answers.at(-1) as string;
+    expect(parser(fakeReplay(last, '1. Derived from the final user message.')).kind).toBe('ok');
+    if (id.endsWith('/filter')) {
+      expect(parser(answers[0] as string)).toEqual({ kind: 'ok', value: false });
+      expect(parser(last)).toEqual({ kind: 'ok', value: true });
+    }
+  });
+
+  if (id.endsWith('/variations/json-lines')) {
+    it('has example rewrites whose lines are JSON objects', () => {
+      for (const message of messages.filter((m) => m.role === 'assistant')) {
+        const result = parseRewrite(message.content);
+        if (result.kind !== 'ok') throw new Error(result.reason);
+        for (const line of result.value.split('\n')) expect(typeof JSON.parse(line)).toBe('object');
+      }
+    });
+  }
+
+  if (id.endsWith('/variations/xml')) {
+    it('has example rewrites with balanced XML tags', () => {
+      for (const message of messages.filter((m) => m.role === 'assistant')) {
+        const result = parseRewrite(message.content);
+        if (result.kind !== 'ok') throw new Error(result.reason);
+        const stack: string[] = [];
+        for (const [tag, closing, name, selfClosing] of result.value.matchAll(/<(\/?)([\w:-]+)[^>]*?(\/?)>/g)) {
+          if (selfClosing) continue;
+          if (closing) expect(stack.pop(), tag).toBe(name);
+          else stack.push(name as string);
+        }
+        expect(stack).toEqual([]);
+      }
+    });
+  }
+});
