@@ -16,7 +16,11 @@ const envSchema = z.object({
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted upload, per file. */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
   /** Files per multipart request. */
   MAX_FILES_PER_UPLOAD: z.coerce.number().int().positive().default(100),
   /** Extracted text larger than this (characters) fails the file instead of exhausting memory (zip bombs). */

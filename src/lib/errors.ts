@@ -41,7 +41,11 @@ export class ServiceError extends Error {
   readonly kind: ProblemKind;
   readonly errors: ProblemFieldError[] | undefined;
   readonly extra: Record<string, unknown> | undefined;
-  constructor(kind: ProblemKind, message: string, options?: { errors?: ProblemFieldError[]; extra?: Record<string, unknown> }) {
+  constructor(
+    kind: ProblemKind,
+    message: string,
+    options?: { errors?: ProblemFieldError[]; extra?: Record<string, unknown> },
+  ) {
     super(message);
     this.name = 'ServiceError';
     this.kind = kind;

@@ -3,7 +3,9 @@
  * second pass), a new database on that server created for this file and dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { type Database, migrateDatabase, openDatabase } from '../../src/db/client.ts';
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
@@ -11,7 +13,10 @@ export const usingPostgres = Boolean(process.env.DATABASE_URL);
 export async function createTestDatabase(): Promise<Database & { url?: string }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const database = await openDatabase({ pgliteDir: 'memory://' });
+    // Start from the migrated template built once by test/setup/pglite-template.ts; migrating again is a no-op check.
+    const templateFile = inject('pgliteTemplate');
+    const template = templateFile ? new Blob([await readFile(templateFile)]) : undefined;
+    const database = await openDatabase({ pgliteDir: 'memory://', ...(template ? { pgliteTemplate: template } : {}) });
     await migrateDatabase(database);
     return database;
   }

@@ -112,6 +112,8 @@ CREATE TABLE "run_stages" (
 	"run_id" text NOT NULL,
 	"name" text NOT NULL,
 	"position" integer NOT NULL,
+	"kind" text NOT NULL,
+	"params" jsonb NOT NULL,
 	"depends_on" jsonb NOT NULL,
 	"state" text DEFAULT 'pending' NOT NULL,
 	"detail" text,
@@ -128,6 +130,7 @@ CREATE TABLE "runs" (
 	"config_id" text NOT NULL,
 	"status" text DEFAULT 'queued' NOT NULL,
 	"seed" integer NOT NULL,
+	"sources" jsonb NOT NULL,
 	"idempotency_key" text,
 	"request_hash" text,
 	"error" text,
@@ -164,6 +167,26 @@ CREATE TABLE "tenants" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "chunk_sets" (
+	"key" text PRIMARY KEY NOT NULL,
+	"doc_hash" text NOT NULL,
+	"max_tokens" integer NOT NULL,
+	"chunk_count" integer NOT NULL,
+	"dropped_count" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "chunks" (
+	"set_key" text NOT NULL,
+	"idx" integer NOT NULL,
+	"text" text NOT NULL,
+	"start" integer NOT NULL,
+	"end" integer NOT NULL,
+	"tokens" integer NOT NULL,
+	"tsv" "tsvector" GENERATED ALWAYS AS (to_tsvector('english', "text")) STORED NOT NULL,
+	CONSTRAINT "chunks_set_key_idx_pk" PRIMARY KEY("set_key","idx")
+);
+--> statement-breakpoint
 ALTER TABLE "configs" ADD CONSTRAINT "configs_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "files" ADD CONSTRAINT "files_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "artifacts" ADD CONSTRAINT "artifacts_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -173,6 +196,7 @@ ALTER TABLE "run_stages" ADD CONSTRAINT "run_stages_run_id_runs_id_fk" FOREIGN K
 ALTER TABLE "runs" ADD CONSTRAINT "runs_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sources" ADD CONSTRAINT "sources_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "chunks" ADD CONSTRAINT "chunks_set_key_chunk_sets_key_fk" FOREIGN KEY ("set_key") REFERENCES "public"."chunk_sets"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "configs_project_idx" ON "configs" USING btree ("project_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "files_source_name_uq" ON "files" USING btree ("source_id","name");--> statement-breakpoint
 CREATE INDEX "files_source_idx" ON "files" USING btree ("source_id","id");--> statement-breakpoint
@@ -184,4 +208,5 @@ CREATE INDEX "runs_project_idx" ON "runs" USING btree ("project_id","id");--> st
 CREATE UNIQUE INDEX "runs_idempotency_uq" ON "runs" USING btree ("project_id","idempotency_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "sources_project_name_uq" ON "sources" USING btree ("project_id","name");--> statement-breakpoint
 CREATE INDEX "sources_project_idx" ON "sources" USING btree ("project_id","id");--> statement-breakpoint
-CREATE INDEX "api_keys_tenant_idx" ON "api_keys" USING btree ("tenant_id");
+CREATE INDEX "api_keys_tenant_idx" ON "api_keys" USING btree ("tenant_id");--> statement-breakpoint
+CREATE INDEX "chunks_tsv_idx" ON "chunks" USING gin ("tsv");

@@ -1,3 +1,4 @@
+export * from './chunks.ts';
 export * from './configs.ts';
 export * from './files.ts';
 export * from './llm.ts';

@@ -1,9 +1,27 @@
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { createdAt, tenantId, updatedAt } from './columns.ts';
 import { projects } from './projects.ts';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
-export type StageState = 'pending' | 'running' | 'finishing' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+export type StageState =
+  | 'pending'
+  | 'planning'
+  | 'running'
+  | 'finishing'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'canceled';
 export type ItemState = 'pending' | 'done' | 'failed' | 'dropped';
 
 export const runs = pgTable(
@@ -17,6 +35,8 @@ export const runs = pgTable(
     configId: text('config_id').notNull(),
     status: text('status').$type<RunStatus>().notNull().default('queued'),
     seed: integer('seed').notNull(),
+    /** The sources the run reads, with their resolved settings, fixed when the run is created. */
+    sources: jsonb('sources').notNull().$type<Array<{ id: string; name: string; settings: Record<string, unknown> }>>(),
     idempotencyKey: text('idempotency_key'),
     /** Hash of the create request, so a reused Idempotency-Key with a different body is a conflict. */
     requestHash: text('request_hash'),
@@ -41,6 +61,8 @@ export const runStages = pgTable(
       .references(() => runs.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    params: jsonb('params').notNull().$type<Record<string, unknown>>(),
     dependsOn: jsonb('depends_on').notNull().$type<string[]>(),
     state: text('state').$type<StageState>().notNull().default('pending'),
     /** Why a stage is skipped (disabled in the config, or not available in this version). */
@@ -70,7 +92,10 @@ export const runItems = pgTable(
     attempts: integer('attempts').notNull().default(0),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.stage, t.key] }), index('run_items_state_idx').on(t.runId, t.stage, t.state)],
+  (t) => [
+    primaryKey({ columns: [t.runId, t.stage, t.key] }),
+    index('run_items_state_idx').on(t.runId, t.stage, t.state),
+  ],
 );
 
 export const runEvents = pgTable(

@@ -18,5 +18,8 @@ export const sources = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('sources_project_name_uq').on(t.projectId, t.name), index('sources_project_idx').on(t.projectId, t.id)],
+  (t) => [
+    uniqueIndex('sources_project_name_uq').on(t.projectId, t.name),
+    index('sources_project_idx').on(t.projectId, t.id),
+  ],
 );

@@ -1,0 +1,20 @@
+# Multi-stage: dependencies are installed in a build stage; the runtime image holds only what the service needs and
+# runs as a non-root user. The same image runs every role: `--role api`, `--role worker`, or both (default).
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production DATA_DIR=/data PORT=8080
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY src ./src
+COPY prompts ./prompts
+RUN mkdir -p /data && chown -R node:node /data
+USER node
+EXPOSE 8080
+VOLUME ["/data"]
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm).
+ */
+import { benchQueue } from './queue.ts';
+
+const benches: Record<string, () => Promise<void>> = {
+  queue: benchQueue,
+  ingest: async () => (await import('./ingest.ts')).benchIngest(),
+  llm: async () => (await import('./llm.ts')).benchLlm(),
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`\n== ${name} ==`);
+  await run();
+}

@@ -1,0 +1,63 @@
+/**
+ * Builds the HTTP app from its dependencies. Composition only: library wiring, our plugins, then the routes in one
+ * explicit list. The process (listening, signals) lives in src/main.ts, so tests build this same app.
+ */
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { newId } from '../lib/ids.ts';
+import type { AppDeps } from './deps.ts';
+import auth from './plugins/auth.ts';
+import metrics from './plugins/metrics.ts';
+import openapi from './plugins/openapi.ts';
+import problemDetails from './plugins/problem-details.ts';
+import artifactRoutes from './routes/artifacts.ts';
+import configRoutes from './routes/configs.ts';
+import eventRoutes from './routes/events.ts';
+import fileRoutes from './routes/files.ts';
+import opsRoutes from './routes/ops.ts';
+import projectRoutes from './routes/projects.ts';
+import runRoutes from './routes/runs.ts';
+import sourceRoutes from './routes/sources.ts';
+
+export type { AppDeps } from './deps.ts';
+export type App = FastifyInstance;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    genReqId: () => newId('request'),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: 4 * 1024 * 1024,
+    // No whole-request deadline: a 512 MiB upload streams for minutes. A socket idle for two minutes (a stalled
+    // client) is closed instead; event streams send a heartbeat well inside that.
+    connectionTimeout: 120_000,
+    requestTimeout: 0,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(problemDetails);
+  await app.register(openapi);
+  await app.register(multipart, {
+    limits: { fileSize: deps.settings.maxUploadBytes, files: deps.settings.maxFilesPerUpload, fields: 20, parts: 200 },
+  });
+  await app.register(metrics, { registry: deps.registry });
+  await app.register(auth, deps.auth);
+
+  const routes = [
+    projectRoutes,
+    sourceRoutes,
+    fileRoutes,
+    configRoutes,
+    runRoutes,
+    eventRoutes,
+    artifactRoutes,
+    opsRoutes,
+  ];
+  for (const route of routes) await app.register(route, deps);
+  return app;
+}

@@ -1,0 +1,27 @@
+/** What the HTTP layer needs from the rest of the service; the composition root (src/service.ts) provides it. */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Settings } from '../config/settings.ts';
+import type { Db } from '../db/client.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+
+export interface AppDeps {
+  db: Db;
+  blobs: BlobStore;
+  settings: Settings;
+  registry: Registry;
+  /** The job layer as the API sees it. */
+  jobs: {
+    sendAdvance(runId: string): Promise<void>;
+    sendExtractFile(fileId: string): Promise<void>;
+    availableStages: ReadonlySet<string>;
+  };
+  auth: {
+    tenantForKey(key: string): Promise<string | undefined>;
+    localTenant(): Promise<string | undefined>;
+  };
+  /** Throws when the database or queue is unreachable (for /readyz). */
+  checkReady(): Promise<void>;
+  /** A pino logger to share with the workers; without it the app logs nothing. */
+  logger?: FastifyBaseLogger;
+}

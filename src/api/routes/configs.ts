@@ -1,0 +1,131 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { capabilityWarnings, parseCompositionConfig } from '../../config/composition/parse.ts';
+import { type ConfigView, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
+import { getProject } from '../../db/queries/projects.ts';
+import { allSourcesOfProject } from '../../db/queries/sources.ts';
+import { notFound, ServiceError } from '../../lib/errors.ts';
+import type { AppDeps } from '../deps.ts';
+import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
+
+const Warning = z.object({ path: z.string(), message: z.string() });
+
+export const Config = z
+  .object({
+    id: z.string(),
+    project_id: z.string(),
+    name: z.string(),
+    document: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'The validated config with every default filled in; secrets (API keys, tokens) show as "(set)" and are never returned',
+      ),
+    warnings: z.array(Warning).describe('Accepted but ignored keys, and parts this service version cannot run yet'),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Config' });
+
+const toConfig = (c: ConfigView): z.infer<typeof Config> => ({
+  id: c.id,
+  project_id: c.projectId,
+  name: c.name,
+  document: c.document,
+  warnings: c.warnings,
+  created_at: c.createdAt.toISOString(),
+});
+
+const yamlTypes = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
+const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  const { db } = deps;
+  // YAML arrives as text and is parsed by the config module, which guards against alias bombs.
+  app.addContentTypeParser(yamlTypes, { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    '/v1/projects/:id/configs',
+    {
+      schema: {
+        tags: ['configs'],
+        summary: "Submit a composition config (the original's config.yaml layout, as YAML or JSON)",
+        description:
+          'Give only what differs from the defaults. Every failing path is reported at once; unknown keys are rejected with their path. ' +
+          '`path.input_dirs[].path` must name a source of the project. Configs are immutable: post again to change one.',
+        params: IdParam('Project', 'proj'),
+        querystring: z.object({ name: z.string().trim().min(1).max(200).optional().describe('Defaults to "config"') }),
+        consumes: ['application/yaml', 'application/json'],
+        body: z.record(z.string(), z.unknown()).meta({ id: 'CompositionConfigInput' }),
+        response: { 201: Config, ...problemResponses, 415: problemResponses[400] },
+      },
+      validatorCompiler: () => (value) => ({ value }),
+    },
+    async (request, reply) => {
+      const project = await getProject(db, request.tenantId, request.params.id);
+      if (!project) throw notFound('project', request.params.id);
+      const raw: unknown = request.body;
+      const result = parseCompositionConfig(raw, typeof raw === 'string' ? 'yaml' : 'json');
+      if (!result.ok) throw new ServiceError('validation', 'the config is invalid', { errors: result.errors });
+      const sources = new Set((await allSourcesOfProject(db, project.id)).map((s) => s.name));
+      const missing = (result.config.path.input_dirs ?? [])
+        .map((dir, i) => ({ dir, i }))
+        .filter(({ dir }) => !sources.has(dir.path))
+        .map(({ dir, i }) => ({
+          path: `path.input_dirs.${i}.path`,
+          message: `"${dir.path}" is not a source of this project (sources: ${[...sources].join(', ') || 'none yet'})`,
+        }));
+      if (missing.length > 0)
+        throw new ServiceError('validation', 'the config names sources this project does not have', {
+          errors: missing,
+        });
+      const warnings = [...result.warnings, ...capabilityWarnings(result.config, deps.jobs.availableStages)];
+      const config = await insertConfig(db, {
+        tenantId: request.tenantId,
+        projectId: project.id,
+        name: request.query.name ?? 'config',
+        document: result.document,
+        secrets: result.secrets,
+        warnings,
+      });
+      return reply.code(201).header('location', `/v1/configs/${config.id}`).send(toConfig(config));
+    },
+  );
+
+  app.get(
+    '/v1/projects/:id/configs',
+    {
+      schema: {
+        tags: ['configs'],
+        summary: 'List the configs of a project',
+        params: IdParam('Project', 'proj'),
+        querystring: PageQuery,
+        response: { 200: pageOf(Config, 'ConfigPage'), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const project = await getProject(db, request.tenantId, request.params.id);
+      if (!project) throw notFound('project', request.params.id);
+      const page = await listConfigs(db, request.tenantId, project.id, request.query);
+      return { items: page.items.map(toConfig), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/configs/:id',
+    {
+      schema: {
+        tags: ['configs'],
+        summary: 'Get a config (secrets are never returned)',
+        params: IdParam('Config', 'cfg'),
+        response: { 200: Config, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const config = await getConfig(db, request.tenantId, request.params.id);
+      if (!config) throw notFound('config', request.params.id);
+      return toConfig(config);
+    },
+  );
+};
+
+export default routes;

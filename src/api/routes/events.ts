@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RunEventRow } from '../../db/queries/run-events.ts';
+import { listEvents } from '../../db/queries/run-events.ts';
+import { getRun, getRunById } from '../../db/queries/runs.ts';
+import { notFound } from '../../lib/errors.ts';
+import type { AppDeps } from '../deps.ts';
+import { IdParam, problemResponses } from '../schemas/common.ts';
+
+const RunEvent = z
+  .object({
+    id: z.number().int().describe('Monotonic; use as `after` (or SSE Last-Event-ID) to resume'),
+    type: z
+      .string()
+      .describe(
+        'run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.failed, run.canceled',
+      ),
+    stage: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+  })
+  .meta({ id: 'RunEvent' });
+
+const toEvent = (e: RunEventRow): z.infer<typeof RunEvent> => ({
+  id: e.id,
+  type: e.type,
+  stage: e.stage,
+  data: e.data,
+  created_at: e.createdAt.toISOString(),
+});
+
+const terminal = new Set(['succeeded', 'failed', 'canceled']);
+
+const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  app.get(
+    '/v1/runs/:id/events',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Events of a run: a JSON page, or a live stream with `Accept: text/event-stream`',
+        description:
+          'JSON: `?after=<next_cursor>` pages through events. SSE: events as they happen (`id`, `event` = type, `data` = JSON); ' +
+          'resumes after `Last-Event-ID`; the stream ends once the run has finished and every event was sent.',
+        params: IdParam('Run', 'run'),
+        querystring: z.object({
+          after: z
+            .string()
+            .regex(/^\d+$/, 'an event id')
+            .optional()
+            .describe('Return events after this id (`next_cursor` of the previous page)'),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+        response: {
+          200: z.object({ items: z.array(RunEvent), next_cursor: z.string().nullable() }).meta({ id: 'RunEventPage' }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = await getRun(deps.db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      const after = Number(request.query.after ?? request.headers['last-event-id'] ?? 0) || 0;
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) {
+        const items = await listEvents(deps.db, run.id, after, request.query.limit);
+        const last = items[items.length - 1];
+        return { items: items.map(toEvent), next_cursor: last ? String(last.id) : (request.query.after ?? null) };
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': request.id,
+      });
+      let cursor = after;
+      let closed = false;
+      request.raw.on('close', () => {
+        closed = true;
+      });
+      let lastWrite = Date.now();
+      while (!closed) {
+        const batch = await listEvents(deps.db, run.id, cursor, 500);
+        for (const event of batch) {
+          res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(toEvent(event))}\n\n`);
+          cursor = event.id;
+          lastWrite = Date.now();
+        }
+        if (batch.length === 500) continue;
+        const current = await getRunById(deps.db, run.id);
+        if (!current || terminal.has(current.status)) {
+          // One more read so events written together with the final status are not missed.
+          const rest = await listEvents(deps.db, run.id, cursor, 500);
+          for (const event of rest)
+            res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(toEvent(event))}\n\n`);
+          break;
+        }
+        if (Date.now() - lastWrite > 15_000) {
+          res.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      res.end();
+    },
+  );
+};
+
+export default routes;

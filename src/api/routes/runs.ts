@@ -1,0 +1,243 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getProject } from '../../db/queries/projects.ts';
+import { getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
+import { cancelRun, createRun, runStatus } from '../../jobs/runs.ts';
+import { notFound } from '../../lib/errors.ts';
+import { hashOf } from '../../lib/hash.ts';
+import type { AppDeps } from '../deps.ts';
+import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
+
+const runState = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+
+const StageStatus = z
+  .object({
+    name: z.string().describe('e.g. ingest, representation_variation, factual_sft/negative/0'),
+    kind: z.string(),
+    state: z.enum(['pending', 'planning', 'running', 'finishing', 'succeeded', 'failed', 'skipped', 'canceled']),
+    detail: z.string().nullable().describe('Why the stage is skipped'),
+    error: z.string().nullable(),
+    depends_on: z.array(z.string()),
+    items: z.object({
+      total: z.number(),
+      pending: z.number(),
+      done: z.number(),
+      failed: z.number(),
+      dropped: z.number(),
+    }),
+    reasons: z.record(z.string(), z.number()).describe('Dropped/failed items and LLM retries, counted by reason'),
+    llm: z.object({
+      calls: z.number(),
+      cached_calls: z.number(),
+      failed_calls: z.number(),
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+      cost: z.number().describe('USD, from the configured prices'),
+    }),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'StageStatus' });
+
+export const RunStatus = z
+  .object({
+    id: z.string(),
+    project_id: z.string(),
+    config_id: z.string(),
+    status: runState,
+    seed: z.number().int(),
+    error: z.string().nullable(),
+    sources: z.array(z.string()),
+    progress: z.number().describe('0–1'),
+    eta_seconds: z.number().nullable(),
+    totals: z.object({
+      items: z.number(),
+      settled: z.number(),
+      calls: z.number(),
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+      cost: z.number(),
+    }),
+    stages: z.array(StageStatus),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'Run' });
+
+const RunSummary = z
+  .object({
+    id: z.string(),
+    project_id: z.string(),
+    config_id: z.string(),
+    status: runState,
+    error: z.string().nullable(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'RunSummary' });
+
+const toSummary = (r: RunRow): z.infer<typeof RunSummary> => ({
+  id: r.id,
+  project_id: r.projectId,
+  config_id: r.configId,
+  status: r.status,
+  error: r.error,
+  created_at: r.createdAt.toISOString(),
+  started_at: r.startedAt?.toISOString() ?? null,
+  finished_at: r.finishedAt?.toISOString() ?? null,
+});
+
+async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeof RunStatus>> {
+  const s = await runStatus(deps.db, run);
+  return {
+    id: s.id,
+    project_id: s.projectId,
+    config_id: s.configId,
+    status: s.status,
+    seed: s.seed,
+    error: s.error,
+    sources: s.sources,
+    progress: s.progress,
+    eta_seconds: s.etaSeconds,
+    totals: {
+      items: s.totals.items,
+      settled: s.totals.settled,
+      calls: s.totals.calls,
+      input_tokens: s.totals.inputTokens,
+      output_tokens: s.totals.outputTokens,
+      cost: s.totals.cost,
+    },
+    stages: s.stages.map((st) => ({
+      name: st.name,
+      kind: st.kind,
+      state: st.state as z.infer<typeof StageStatus>['state'],
+      detail: st.detail,
+      error: st.error,
+      depends_on: st.dependsOn,
+      items: st.items,
+      reasons: st.reasons,
+      llm: {
+        calls: st.llm.calls,
+        cached_calls: st.llm.cachedCalls,
+        failed_calls: st.llm.failedCalls,
+        input_tokens: st.llm.inputTokens,
+        output_tokens: st.llm.outputTokens,
+        cost: st.llm.cost,
+      },
+      started_at: st.startedAt,
+      finished_at: st.finishedAt,
+    })),
+    created_at: s.createdAt,
+    started_at: s.startedAt,
+    finished_at: s.finishedAt,
+  };
+}
+
+const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  const { db } = deps;
+
+  app.post(
+    '/v1/projects/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a run of a config',
+        description:
+          'Send an `Idempotency-Key` header to make retries safe: the same key with the same body returns the original run (200); ' +
+          'with a different body it is a 409.',
+        params: IdParam('Project', 'proj'),
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        body: z
+          .object({ config_id: z.string().min(1).max(100).describe('The config to run (`cfg_…`)') })
+          .strict()
+          .meta({ id: 'RunCreate' }),
+        response: {
+          201: RunStatus,
+          200: RunStatus.describe('An earlier request with the same Idempotency-Key'),
+          ...problemResponses,
+          409: problemResponses[400],
+          422: problemResponses[400].describe(
+            'The project cannot run this config yet (no sources, no files, unknown source)',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const project = await getProject(db, request.tenantId, request.params.id);
+      if (!project) throw notFound('project', request.params.id);
+      const { run, created } = await createRun(db, deps.jobs, deps.jobs.availableStages, {
+        tenantId: request.tenantId,
+        projectId: project.id,
+        configId: request.body.config_id,
+        idempotencyKey: request.headers['idempotency-key'],
+        requestHash: hashOf(request.body),
+      });
+      return reply
+        .code(created ? 201 : 200)
+        .header('location', `/v1/runs/${run.id}`)
+        .send(await statusDocument(deps, run));
+    },
+  );
+
+  app.get(
+    '/v1/projects/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'List the runs of a project',
+        params: IdParam('Project', 'proj'),
+        querystring: PageQuery,
+        response: { 200: pageOf(RunSummary, 'RunPage'), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const project = await getProject(db, request.tenantId, request.params.id);
+      if (!project) throw notFound('project', request.params.id);
+      const page = await listRuns(db, request.tenantId, project.id, request.query);
+      return { items: page.items.map(toSummary), next_cursor: page.nextCursor };
+    },
+  );
+
+  const params = IdParam('Run', 'run');
+  app.get(
+    '/v1/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Run status with per-stage progress, dropped-item reasons, LLM calls, tokens, cost and ETA',
+        params,
+        response: { 200: RunStatus, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const run = await getRun(db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      return statusDocument(deps, run);
+    },
+  );
+
+  app.post(
+    '/v1/runs/:id/cancel',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a queued or running run (LLM calls in flight are aborted)',
+        params,
+        response: {
+          200: RunStatus,
+          ...problemResponses,
+          409: problemResponses[400].describe('The run already finished'),
+        },
+      },
+    },
+    async (request) => {
+      const run = await getRun(db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      return statusDocument(deps, await cancelRun(db, run));
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,112 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../client.ts';
+import { chunkSets, chunks } from '../schema/index.ts';
+
+export interface StoredChunk {
+  setKey: string;
+  idx: number;
+  text: string;
+  start: number;
+  end: number;
+  tokens: number;
+}
+
+export async function getChunkSet(db: Db, key: string) {
+  const [row] = await db.select().from(chunkSets).where(eq(chunkSets.key, key));
+  return row;
+}
+
+/** Idempotent: two workers chunking the same document store it once. */
+export async function insertChunkSet(
+  db: Db,
+  set: { key: string; docHash: string; maxTokens: number; droppedCount: number },
+  items: Array<Omit<StoredChunk, 'setKey'>>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(chunkSets)
+      .values({ ...set, chunkCount: items.length })
+      .onConflictDoNothing()
+      .returning({ key: chunkSets.key });
+    if (inserted.length === 0) return;
+    for (let i = 0; i < items.length; i += 200) {
+      await tx.insert(chunks).values(items.slice(i, i + 200).map((c) => ({ ...c, setKey: set.key })));
+    }
+  });
+}
+
+export async function chunksOfSets(db: Db, keys: string[]): Promise<StoredChunk[]> {
+  if (keys.length === 0) return [];
+  return db
+    .select({
+      setKey: chunks.setKey,
+      idx: chunks.idx,
+      text: chunks.text,
+      start: chunks.start,
+      end: chunks.end,
+      tokens: chunks.tokens,
+    })
+    .from(chunks)
+    .where(inArray(chunks.setKey, keys))
+    .orderBy(asc(chunks.setKey), asc(chunks.idx));
+}
+
+/** Document frequency of every lexeme over a pool of chunk sets (the IDF half of the ranking). */
+export async function lexemeDocumentFrequency(
+  db: Db,
+  keys: string[],
+): Promise<{ total: number; df: Map<string, number> }> {
+  if (keys.length === 0) return { total: 0, df: new Map() };
+  const rows = await queryRows<{ lexeme: string; df: number }>(
+    db,
+    sql`
+    select l.lexeme, count(*)::int as df
+    from ${chunks} c, unnest(tsvector_to_array(c.tsv)) as l(lexeme)
+    where c.set_key in ${keys}
+    group by l.lexeme`,
+  );
+  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(chunks).where(inArray(chunks.setKey, keys));
+  return { total: count?.n ?? 0, df: new Map(rows.map((r) => [r.lexeme, r.df])) };
+}
+
+/** Term frequencies of one chunk's lexemes (the TF half). */
+export async function chunkLexemes(db: Db, setKey: string, idx: number): Promise<Map<string, number>> {
+  const rows = await queryRows<{ lexeme: string; tf: number }>(
+    db,
+    sql`
+    select u.lexeme, coalesce(array_length(u.positions, 1), 1)::int as tf
+    from ${chunks} c, unnest(c.tsv) as u
+    where c.set_key = ${setKey} and c.idx = ${idx}`,
+  );
+  return new Map(rows.map((r) => [r.lexeme, r.tf]));
+}
+
+/**
+ * Chunks of the pool ranked against an OR-query of the given lexemes, best first, never the chunk itself.
+ * ts_rank_cd rewards chunks where the query's terms occur, and occur close together.
+ */
+export async function rankChunks(
+  db: Db,
+  options: { pool: string[]; lexemes: string[]; exclude: { setKey: string; idx: number }; limit: number },
+): Promise<Array<StoredChunk & { rank: number }>> {
+  if (options.pool.length === 0 || options.lexemes.length === 0) return [];
+  // Lexemes come from the database's own tsvector; quoting each keeps any punctuation in them literal.
+  const query = options.lexemes.map((l) => `'${l.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`).join(' | ');
+  const rows = await queryRows<StoredChunk & { rank: number }>(
+    db,
+    sql`
+    select c.set_key as "setKey", c.idx, c.text, c.start, c."end", c.tokens,
+           ts_rank_cd(c.tsv, q.query, 1) as rank
+    from ${chunks} c, (select ${query}::tsquery as query) q
+    where c.set_key in ${options.pool}
+      and c.tsv @@ q.query
+      and not (c.set_key = ${options.exclude.setKey} and c.idx = ${options.exclude.idx})
+    order by rank desc, c.set_key, c.idx
+    limit ${options.limit}`,
+  );
+  return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+}
+
+export async function deleteChunkSet(db: Db, key: string): Promise<void> {
+  await db.delete(chunkSets).where(and(eq(chunkSets.key, key)));
+}

@@ -1,0 +1,112 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { type ItemState, runItems } from '../schema/index.ts';
+
+export interface NewItem {
+  key: string;
+  input: unknown;
+}
+
+/** Plans are idempotent: re-planning after a crash inserts nothing that already exists. */
+export async function insertItems(db: Db, runId: string, stage: string, items: NewItem[]): Promise<void> {
+  const batchSize = 500;
+  for (let i = 0; i < items.length; i += batchSize) {
+    const batch = items.slice(i, i + batchSize);
+    await db
+      .insert(runItems)
+      .values(batch.map((item, j) => ({ runId, stage, key: item.key, position: i + j, input: item.input })))
+      .onConflictDoNothing();
+  }
+}
+
+export async function getItem(db: Db, runId: string, stage: string, key: string) {
+  const [row] = await db
+    .select()
+    .from(runItems)
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.key, key)));
+  return row;
+}
+
+export async function pendingItemKeys(db: Db, runId: string, stage: string): Promise<string[]> {
+  const rows = await db
+    .select({ key: runItems.key })
+    .from(runItems)
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'pending')))
+    .orderBy(asc(runItems.position));
+  return rows.map((r) => r.key);
+}
+
+/**
+ * Records an item's outcome exactly once: only a pending item changes, so a job delivered twice cannot count twice.
+ * Returns whether this call recorded it.
+ */
+export async function recordItemOutcome(
+  db: Db,
+  runId: string,
+  stage: string,
+  key: string,
+  result: { state: Exclude<ItemState, 'pending'>; output?: unknown; reason?: string | undefined },
+): Promise<boolean> {
+  const rows = await db
+    .update(runItems)
+    .set({
+      state: result.state,
+      output: result.output ?? null,
+      reason: result.reason ?? null,
+      attempts: sql`${runItems.attempts} + 1`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.key, key), eq(runItems.state, 'pending')),
+    )
+    .returning({ key: runItems.key });
+  return rows.length > 0;
+}
+
+export async function countPending(db: Db, runId: string, stage: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(runItems)
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'pending')));
+  return row?.n ?? 0;
+}
+
+export interface StageCounts {
+  total: number;
+  pending: number;
+  done: number;
+  failed: number;
+  dropped: number;
+  reasons: Record<string, number>;
+}
+
+/** Counts per stage, derived from the items themselves so they can never drift from the truth. */
+export async function itemCountsByStage(db: Db, runId: string): Promise<Map<string, StageCounts>> {
+  const rows = await db
+    .select({ stage: runItems.stage, state: runItems.state, reason: runItems.reason, n: sql<number>`count(*)::int` })
+    .from(runItems)
+    .where(eq(runItems.runId, runId))
+    .groupBy(runItems.stage, runItems.state, runItems.reason);
+  const out = new Map<string, StageCounts>();
+  for (const row of rows) {
+    let c = out.get(row.stage);
+    if (!c) {
+      c = { total: 0, pending: 0, done: 0, failed: 0, dropped: 0, reasons: {} };
+      out.set(row.stage, c);
+    }
+    c.total += row.n;
+    c[row.state] += row.n;
+    if (row.reason && (row.state === 'dropped' || row.state === 'failed')) {
+      c.reasons[row.reason] = (c.reasons[row.reason] ?? 0) + row.n;
+    }
+  }
+  return out;
+}
+
+export async function doneItems(db: Db, runId: string, stage: string) {
+  return db
+    .select({ key: runItems.key, input: runItems.input, output: runItems.output })
+    .from(runItems)
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'done')))
+    .orderBy(asc(runItems.position));
+}

@@ -1,0 +1,139 @@
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { type RunStatus, runStages, runs, type StageState } from '../schema/index.ts';
+import { decodeCursor, type PageRequest, toPage } from './pagination.ts';
+
+export type RunRow = typeof runs.$inferSelect;
+export type StageRow = typeof runStages.$inferSelect;
+
+export interface NewStage {
+  name: string;
+  kind: string;
+  params: Record<string, unknown>;
+  dependsOn: string[];
+  state: StageState;
+  detail?: string | undefined;
+}
+
+/** Inserts a run and its stage graph; the caller runs this in the same transaction as the first job. */
+export async function insertRun(db: Db, run: typeof runs.$inferInsert, stages: NewStage[]): Promise<RunRow> {
+  const [row] = await db.insert(runs).values(run).returning();
+  if (stages.length > 0) {
+    await db.insert(runStages).values(
+      stages.map((s, position) => ({
+        runId: run.id,
+        name: s.name,
+        kind: s.kind,
+        params: s.params,
+        position,
+        dependsOn: s.dependsOn,
+        state: s.state,
+        detail: s.detail ?? null,
+      })),
+    );
+  }
+  return row as RunRow;
+}
+
+export async function getRun(db: Db, tenantId: string, id: string): Promise<RunRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.id, id)));
+  return row;
+}
+
+export async function getRunById(db: Db, id: string): Promise<RunRow | undefined> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row;
+}
+
+export async function findRunByIdempotencyKey(db: Db, projectId: string, key: string): Promise<RunRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.projectId, projectId), eq(runs.idempotencyKey, key)));
+  return row;
+}
+
+export async function listRuns(db: Db, tenantId: string, projectId: string, page: PageRequest) {
+  const after = decodeCursor(page.cursor);
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.projectId, projectId), after ? gt(runs.id, after) : undefined))
+    .orderBy(asc(runs.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, (r) => r.id);
+}
+
+/** Moves a run from one of `from` to `to`; returns the row when this call made the transition. */
+export async function transitionRun(
+  db: Db,
+  id: string,
+  from: RunStatus[],
+  to: RunStatus,
+  extra: { error?: string } = {},
+): Promise<RunRow | undefined> {
+  const now = new Date();
+  const values: Partial<typeof runs.$inferInsert> = { status: to, updatedAt: now };
+  if (to === 'running') values.startedAt = now;
+  if (to === 'succeeded' || to === 'failed' || to === 'canceled') values.finishedAt = now;
+  if (extra.error !== undefined) values.error = extra.error;
+  const [row] = await db
+    .update(runs)
+    .set(values)
+    .where(and(eq(runs.id, id), inArray(runs.status, from)))
+    .returning();
+  return row;
+}
+
+export async function activeRunIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(inArray(runs.id, ids), inArray(runs.status, ['queued', 'running'])));
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function runsInProgress(db: Db): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(inArray(runs.status, ['queued', 'running']))
+    .orderBy(desc(runs.id));
+}
+
+export async function getStages(db: Db, runId: string): Promise<StageRow[]> {
+  return db.select().from(runStages).where(eq(runStages.runId, runId)).orderBy(asc(runStages.position));
+}
+
+/** Conditional stage transition: only one worker wins a `pending → running` or `running → finishing` race. */
+export async function transitionStage(
+  db: Db,
+  runId: string,
+  name: string,
+  from: StageState[],
+  to: StageState,
+  extra: { error?: string; detail?: string } = {},
+): Promise<boolean> {
+  const values: Partial<typeof runStages.$inferInsert> = { state: to };
+  if (to === 'running') values.startedAt = new Date();
+  if (to === 'succeeded' || to === 'failed' || to === 'skipped' || to === 'canceled') values.finishedAt = new Date();
+  if (extra.error !== undefined) values.error = extra.error;
+  if (extra.detail !== undefined) values.detail = extra.detail;
+  const rows = await db
+    .update(runStages)
+    .set(values)
+    .where(and(eq(runStages.runId, runId), eq(runStages.name, name), inArray(runStages.state, from)))
+    .returning({ name: runStages.name });
+  return rows.length > 0;
+}
+
+export async function cancelOpenStages(db: Db, runId: string): Promise<void> {
+  await db
+    .update(runStages)
+    .set({ state: 'canceled', finishedAt: sql`now()` })
+    .where(and(eq(runStages.runId, runId), inArray(runStages.state, ['pending', 'running', 'finishing'])));
+}

@@ -1,0 +1,115 @@
+/**
+ * Runs one item job: skip it if already settled or its run is no longer running, otherwise process it through its
+ * stage and record the outcome exactly once. A thrown error is a fault: the last error is kept on the item and the
+ * queue retries the job with backoff; when retries run out the dead-letter handler records the item as failed.
+ */
+import { and, eq } from 'drizzle-orm';
+import { appendEvent } from '../db/queries/run-events.ts';
+import { countPending, getItem, recordItemOutcome } from '../db/queries/run-items.ts';
+import { getRunById, getStages } from '../db/queries/runs.ts';
+import { runItems } from '../db/schema/index.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
+import type { ProcessContext } from '../pipelines/stage.ts';
+import type { LlmPort } from '../pipelines/step.ts';
+import type { ItemJobData, JobQueue } from './queue.ts';
+import { getConfigForRun, type RunConfig } from './run-config.ts';
+import { runInfo } from './stage-context.ts';
+import type { StageDeps } from './stage-deps.ts';
+import type { StageRegistry } from './stage-registry.ts';
+
+export interface LlmBindingRequest {
+  runId: string;
+  stageName: string;
+  section: NonNullable<import('../pipelines/stage.ts').StageDefinition['llmSection']>;
+  runConfig: RunConfig;
+  signal: AbortSignal;
+}
+
+/** Builds the LLM port a stage's items use; the composition root passes one backed by the gateway. */
+export type LlmPortFactory = (request: LlmBindingRequest) => LlmPort;
+
+export const noLlm: LlmPortFactory = () => ({
+  call: async () => ({ ok: false, reason: 'this stage has no LLM endpoint configured' }),
+});
+
+export interface ItemLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export class ItemRunner {
+  constructor(
+    private readonly deps: StageDeps,
+    private readonly queue: JobQueue,
+    private readonly registry: StageRegistry,
+    private readonly llmFor: LlmPortFactory,
+    private readonly log: ItemLogger,
+  ) {}
+
+  async run(data: ItemJobData, signal: AbortSignal): Promise<void> {
+    const { db } = this.deps;
+    const item = await getItem(db, data.runId, data.stage, data.key);
+    if (item?.state !== 'pending') return;
+    const run = await getRunById(db, data.runId);
+    if (run?.status !== 'running') return;
+    const stage = (await getStages(db, run.id)).find((s) => s.name === data.stage);
+    const definition = stage && this.registry.get(stage.kind);
+    if (!stage || !definition) throw new Error(`stage ${data.stage} cannot be processed by this worker`);
+    const runConfig = await getConfigForRun(db, run);
+    const info = runInfo(run, stage, runConfig.config);
+    const ctx: ProcessContext = {
+      ...info,
+      itemKey: data.key,
+      signal,
+      random: (...parts) => seededRandom(run.seed, ...parts),
+      log: this.log,
+      llm: definition.llmSection
+        ? this.llmFor({ runId: run.id, stageName: stage.name, section: definition.llmSection, runConfig, signal })
+        : noLlm({} as LlmBindingRequest),
+    };
+    let result: Awaited<ReturnType<typeof definition.process>>;
+    try {
+      result = await definition.process(item.input, ctx);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // Kept on the pending item so the dead-letter record can say what went wrong.
+      await db
+        .update(runItems)
+        .set({ reason: errorMessage(error), attempts: item.attempts + 1 })
+        .where(and(eq(runItems.runId, data.runId), eq(runItems.stage, data.stage), eq(runItems.key, data.key)));
+      throw error;
+    }
+    // The job was given up while the stage worked (cancel, or a killed worker): its lease may already be another
+    // worker's, so this result is not recorded.
+    if (signal.aborted) throw signal.reason ?? new Error('aborted');
+    const recorded = await recordItemOutcome(
+      db,
+      data.runId,
+      data.stage,
+      data.key,
+      result.state === 'done' ? { state: 'done', output: result.output } : { state: 'dropped', reason: result.reason },
+    );
+    if (recorded && result.state === 'dropped') {
+      await appendEvent(db, data.runId, 'item.dropped', { key: data.key, reason: result.reason }, data.stage);
+    }
+    await this.afterSettle(data);
+  }
+
+  /** Dead-letter handler: the job failed every attempt. */
+  async markFailed(data: ItemJobData): Promise<void> {
+    const item = await getItem(this.deps.db, data.runId, data.stage, data.key);
+    if (item?.state !== 'pending') return;
+    const reason = `failed after ${item.attempts} attempts: ${item.reason ?? 'unknown error'}`;
+    if (await recordItemOutcome(this.deps.db, data.runId, data.stage, data.key, { state: 'failed', reason })) {
+      await appendEvent(this.deps.db, data.runId, 'item.failed', { key: data.key, reason }, data.stage);
+      this.log.warn({ ...data, reason }, 'item failed');
+    }
+    await this.afterSettle(data);
+  }
+
+  private async afterSettle(data: ItemJobData): Promise<void> {
+    if ((await countPending(this.deps.db, data.runId, data.stage)) === 0) await this.queue.sendAdvance(data.runId);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Advances a run: starts stages whose dependencies are done (plan → enqueue items), finishes stages whose items are
+ * all settled, and settles the run. Every transition is conditional and every step idempotent, and the queue runs at
+ * most one advance per run at a time, so a worker that dies mid-way leaves nothing a later advance cannot redo:
+ * a stage found in `planning` or `finishing` is simply planned or finished again.
+ */
+
+import { appendEvent } from '../db/queries/run-events.ts';
+import { countPending, insertItems, pendingItemKeys } from '../db/queries/run-items.ts';
+import {
+  getRunById,
+  getStages,
+  type RunRow,
+  type StageRow,
+  transitionRun,
+  transitionStage,
+} from '../db/queries/runs.ts';
+import { errorMessage } from '../lib/errors.ts';
+import type { JobQueue } from './queue.ts';
+import { getConfigForRun } from './run-config.ts';
+import { createFinishContext, createPlanContext, runInfo } from './stage-context.ts';
+import type { StageDeps } from './stage-deps.ts';
+import type { StageRegistry } from './stage-registry.ts';
+
+const settledOk = new Set(['succeeded', 'skipped']);
+
+export class Orchestrator {
+  constructor(
+    private readonly deps: StageDeps,
+    private readonly queue: JobQueue,
+    private readonly registry: StageRegistry,
+    private readonly onEnqueued: () => void = () => {},
+  ) {}
+
+  async advance(runId: string): Promise<void> {
+    // Each pass may unlock the next stage; a graph of n stages needs at most 2n passes.
+    for (let pass = 0; pass < 200; pass++) {
+      if (!(await this.pass(runId))) return;
+    }
+  }
+
+  /** One pass over the stages; returns whether anything changed (so another pass may make progress). */
+  private async pass(runId: string): Promise<boolean> {
+    const { db } = this.deps;
+    let run = await getRunById(db, runId);
+    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'canceled') return false;
+    if (run.status === 'queued') {
+      run = (await transitionRun(db, runId, ['queued'], 'running')) ?? run;
+      await appendEvent(db, runId, 'run.started');
+    }
+    const stages = await getStages(db, runId);
+    const failed = stages.find((s) => s.state === 'failed');
+    if (failed) {
+      await this.settleRun(run, 'failed', `stage ${failed.name} failed: ${failed.error ?? 'unknown error'}`);
+      return false;
+    }
+    const state = new Map(stages.map((s) => [s.name, s.state]));
+    let changed = false;
+    for (const stage of stages) {
+      if (stage.state === 'pending' || stage.state === 'planning') {
+        if (stage.dependsOn.every((d) => settledOk.has(state.get(d) ?? 'succeeded'))) {
+          changed = (await this.startStage(run, stage)) || changed;
+        }
+      } else if (stage.state === 'running' || stage.state === 'finishing') {
+        if ((await countPending(db, runId, stage.name)) === 0)
+          changed = (await this.finishStage(run, stage)) || changed;
+      }
+    }
+    if (!changed && stages.every((s) => settledOk.has(s.state))) {
+      await this.settleRun(run, 'succeeded');
+    }
+    return changed;
+  }
+
+  private async startStage(run: RunRow, stage: StageRow): Promise<boolean> {
+    const { db } = this.deps;
+    if (stage.state === 'pending' && !(await transitionStage(db, run.id, stage.name, ['pending'], 'planning')))
+      return false;
+    const definition = this.registry.get(stage.kind);
+    if (!definition) {
+      await transitionStage(db, run.id, stage.name, ['planning'], 'skipped', {
+        detail: `stage ${stage.kind} is not available`,
+      });
+      return true;
+    }
+    await appendEvent(db, run.id, 'stage.started', {}, stage.name);
+    try {
+      const { config } = await getConfigForRun(db, run);
+      const items = await definition.plan(createPlanContext(this.deps, runInfo(run, stage, config)));
+      await insertItems(db, run.id, stage.name, items);
+      const pending = await pendingItemKeys(db, run.id, stage.name);
+      await this.queue.sendItems(
+        stage.kind,
+        pending.map((key) => ({ runId: run.id, stage: stage.name, key })),
+      );
+      await transitionStage(db, run.id, stage.name, ['planning'], 'running');
+      await appendEvent(db, run.id, 'stage.planned', { items: items.length }, stage.name);
+      if (pending.length > 0) this.onEnqueued();
+    } catch (error) {
+      await this.failStage(run, stage, `planning failed: ${errorMessage(error)}`);
+    }
+    return true;
+  }
+
+  private async finishStage(run: RunRow, stage: StageRow): Promise<boolean> {
+    const { db } = this.deps;
+    if (stage.state === 'running' && !(await transitionStage(db, run.id, stage.name, ['running'], 'finishing')))
+      return false;
+    const definition = this.registry.get(stage.kind);
+    try {
+      if (definition) {
+        const { config } = await getConfigForRun(db, run);
+        await definition.finish(createFinishContext(this.deps, runInfo(run, stage, config)));
+      }
+      if (await transitionStage(db, run.id, stage.name, ['finishing'], 'succeeded')) {
+        await appendEvent(db, run.id, 'stage.finished', {}, stage.name);
+      }
+    } catch (error) {
+      await this.failStage(run, stage, `finishing failed: ${errorMessage(error)}`);
+    }
+    return true;
+  }
+
+  private async failStage(run: RunRow, stage: StageRow, error: string): Promise<void> {
+    await transitionStage(this.deps.db, run.id, stage.name, ['planning', 'running', 'finishing'], 'failed', { error });
+    await appendEvent(this.deps.db, run.id, 'stage.failed', { error }, stage.name);
+  }
+
+  private async settleRun(run: RunRow, status: 'succeeded' | 'failed', error?: string): Promise<void> {
+    const done = await transitionRun(this.deps.db, run.id, ['queued', 'running'], status, error ? { error } : {});
+    if (done) await appendEvent(this.deps.db, run.id, `run.${status}`, error ? { error } : {});
+  }
+}

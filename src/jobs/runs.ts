@@ -1,0 +1,247 @@
+/**
+ * Starting, canceling and reporting runs: the only entry the API uses into the job layer.
+ */
+import type { CompositionConfig } from '../config/composition/schema.ts';
+import { resolveSourceSettings } from '../config/composition/source-settings.ts';
+import type { Db } from '../db/client.ts';
+import { getConfigWithSecrets } from '../db/queries/configs.ts';
+import { filesOfSources } from '../db/queries/files.ts';
+import { usageByStage } from '../db/queries/llm-accounting.ts';
+import { appendEvent } from '../db/queries/run-events.ts';
+import { itemCountsByStage } from '../db/queries/run-items.ts';
+import {
+  cancelOpenStages,
+  findRunByIdempotencyKey,
+  getStages,
+  insertRun,
+  type RunRow,
+  transitionRun,
+} from '../db/queries/runs.ts';
+import { allSourcesOfProject } from '../db/queries/sources.ts';
+import { ServiceError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { getConfigForRun } from './run-config.ts';
+import { buildStageGraph } from './stage-graph.ts';
+
+export interface RunStarter {
+  sendAdvance(runId: string): Promise<void>;
+}
+
+export interface CreateRunRequest {
+  tenantId: string;
+  projectId: string;
+  configId: string;
+  idempotencyKey?: string | undefined;
+  requestHash: string;
+}
+
+/** Returns the run and whether it was created by this call (false: an earlier request with the same key). */
+export async function createRun(
+  db: Db,
+  starter: RunStarter,
+  availableStages: ReadonlySet<string>,
+  request: CreateRunRequest,
+): Promise<{ run: RunRow; created: boolean }> {
+  if (request.idempotencyKey) {
+    const existing = await findRunByIdempotencyKey(db, request.projectId, request.idempotencyKey);
+    if (existing) return sameRequestOrConflict(existing, request);
+  }
+  const configRow = await getConfigWithSecrets(db, request.configId);
+  if (!configRow || configRow.tenantId !== request.tenantId || configRow.projectId !== request.projectId) {
+    throw new ServiceError('validation', `config ${request.configId} does not exist in this project`, {
+      errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
+    });
+  }
+  const { config } = await getConfigForRun(db, { configId: request.configId });
+  const sources = await resolveRunSources(db, request.projectId, config);
+  const graph = buildStageGraph(config, availableStages);
+  const runId = newId('run');
+  let run: RunRow;
+  try {
+    run = await db.transaction(async (tx) =>
+      insertRun(
+        tx,
+        {
+          id: runId,
+          tenantId: request.tenantId,
+          projectId: request.projectId,
+          configId: request.configId,
+          seed: config.system.seed,
+          sources,
+          idempotencyKey: request.idempotencyKey ?? null,
+          requestHash: request.requestHash,
+        },
+        graph.map((n) => ({
+          name: n.name,
+          kind: n.kind,
+          params: n.params,
+          dependsOn: n.dependsOn,
+          state: n.skip ? 'skipped' : 'pending',
+          detail: n.skip,
+        })),
+      ),
+    );
+  } catch (error) {
+    // Two requests with one Idempotency-Key raced: the loser answers with the winner's run.
+    const existing =
+      request.idempotencyKey && (await findRunByIdempotencyKey(db, request.projectId, request.idempotencyKey));
+    if (existing) return sameRequestOrConflict(existing, request);
+    throw error;
+  }
+  await appendEvent(db, run.id, 'run.created', {
+    stages: graph.length,
+    skipped: graph.filter((n) => n.skip).map((n) => ({ stage: n.name, reason: n.skip })),
+  });
+  // After the commit: if this process dies right here, the workers' sweep advances queued runs anyway.
+  await starter.sendAdvance(run.id);
+  return { run, created: true };
+}
+
+function sameRequestOrConflict(existing: RunRow, request: CreateRunRequest): { run: RunRow; created: boolean } {
+  if (existing.requestHash !== request.requestHash) {
+    throw new ServiceError(
+      'conflict',
+      `Idempotency-Key ${request.idempotencyKey} was already used with a different request body`,
+    );
+  }
+  return { run: existing, created: false };
+}
+
+async function resolveRunSources(db: Db, projectId: string, config: CompositionConfig) {
+  const all = await allSourcesOfProject(db, projectId);
+  const wanted = config.path.input_dirs;
+  const errors: Array<{ path: string; message: string }> = [];
+  let chosen: Array<{ row: (typeof all)[number]; fromConfig: Record<string, unknown> | undefined }>;
+  if (wanted && wanted.length > 0) {
+    chosen = [];
+    wanted.forEach((dir, i) => {
+      const row = all.find((s) => s.name === dir.path);
+      if (!row)
+        errors.push({ path: `path.input_dirs.${i}.path`, message: `no source named "${dir.path}" in this project` });
+      else chosen.push({ row, fromConfig: dir });
+    });
+  } else {
+    chosen = all.map((row) => ({ row, fromConfig: undefined }));
+  }
+  if (errors.length > 0)
+    throw new ServiceError('unprocessable', 'the config names sources this project does not have', { errors });
+  if (chosen.length === 0)
+    throw new ServiceError('unprocessable', 'the project has no sources: create a source and upload files first');
+  const files = await filesOfSources(
+    db,
+    chosen.map((c) => c.row.id),
+  );
+  if (files.length === 0)
+    throw new ServiceError('unprocessable', 'the selected sources have no files: upload documents first');
+  return chosen.map(({ row, fromConfig }) => ({
+    id: row.id,
+    name: row.name,
+    settings: resolveSourceSettings(row.settings, fromConfig) as unknown as Record<string, unknown>,
+  }));
+}
+
+export async function cancelRun(db: Db, run: RunRow): Promise<RunRow> {
+  const canceled = await transitionRun(db, run.id, ['queued', 'running'], 'canceled');
+  if (!canceled) throw new ServiceError('conflict', `run ${run.id} is already ${run.status} and cannot be canceled`);
+  await cancelOpenStages(db, run.id);
+  await appendEvent(db, run.id, 'run.canceled');
+  return canceled;
+}
+
+export interface StageStatus {
+  name: string;
+  kind: string;
+  state: string;
+  detail: string | null;
+  error: string | null;
+  dependsOn: string[];
+  items: { total: number; pending: number; done: number; failed: number; dropped: number };
+  reasons: Record<string, number>;
+  llm: {
+    calls: number;
+    cachedCalls: number;
+    failedCalls: number;
+    inputTokens: number;
+    outputTokens: number;
+    cost: number;
+  };
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export async function runStatus(db: Db, run: RunRow) {
+  const [stages, counts, usage] = await Promise.all([
+    getStages(db, run.id),
+    itemCountsByStage(db, run.id),
+    usageByStage(db, run.id),
+  ]);
+  const stageStatus: StageStatus[] = stages.map((s) => {
+    const c = counts.get(s.name);
+    const u = usage.get(s.name);
+    return {
+      name: s.name,
+      kind: s.kind,
+      state: s.state,
+      detail: s.detail,
+      error: s.error,
+      dependsOn: s.dependsOn,
+      items: {
+        total: c?.total ?? 0,
+        pending: c?.pending ?? 0,
+        done: c?.done ?? 0,
+        failed: c?.failed ?? 0,
+        dropped: c?.dropped ?? 0,
+      },
+      reasons: { ...(c?.reasons ?? {}), ...(u?.reasons ?? {}) },
+      llm: {
+        calls: u?.calls ?? 0,
+        cachedCalls: u?.cachedCalls ?? 0,
+        failedCalls: u?.failedCalls ?? 0,
+        inputTokens: u?.inputTokens ?? 0,
+        outputTokens: u?.outputTokens ?? 0,
+        cost: u?.cost ?? 0,
+      },
+      startedAt: s.startedAt?.toISOString() ?? null,
+      finishedAt: s.finishedAt?.toISOString() ?? null,
+    };
+  });
+  const totals = stageStatus.reduce(
+    (t, s) => ({
+      items: t.items + s.items.total,
+      settled: t.settled + s.items.total - s.items.pending,
+      calls: t.calls + s.llm.calls,
+      inputTokens: t.inputTokens + s.llm.inputTokens,
+      outputTokens: t.outputTokens + s.llm.outputTokens,
+      cost: t.cost + s.llm.cost,
+    }),
+    { items: 0, settled: 0, calls: 0, inputTokens: 0, outputTokens: 0, cost: 0 },
+  );
+  const active = stageStatus.filter((s) => s.state !== 'skipped');
+  const settledStages = active.filter((s) => ['succeeded', 'failed', 'canceled'].includes(s.state)).length;
+  // Progress: settled stages count whole, the running ones by their settled items.
+  const partial = active
+    .filter((s) => s.state === 'running' || s.state === 'finishing')
+    .reduce((p, s) => p + (s.items.total > 0 ? (s.items.total - s.items.pending) / s.items.total : 0), 0);
+  const progress = active.length === 0 ? 1 : Math.min(1, (settledStages + partial) / active.length);
+  let etaSeconds: number | null = null;
+  if (run.status === 'running' && run.startedAt && progress > 0.02) {
+    const elapsed = (Date.now() - run.startedAt.getTime()) / 1000;
+    etaSeconds = Math.round((elapsed * (1 - progress)) / progress);
+  }
+  return {
+    id: run.id,
+    projectId: run.projectId,
+    configId: run.configId,
+    status: run.status,
+    seed: run.seed,
+    error: run.error,
+    sources: (run.sources as Array<{ name: string }>).map((s) => s.name),
+    progress: Math.round(progress * 1000) / 1000,
+    etaSeconds,
+    totals: { ...totals, cost: Math.round(totals.cost * 1e6) / 1e6 },
+    stages: stageStatus,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: run.startedAt?.toISOString() ?? null,
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,10 @@
+import type { Settings } from '../config/settings.ts';
+import type { Db } from '../db/client.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+
+/** What the job layer's own stages and contexts are built from. */
+export interface StageDeps {
+  db: Db;
+  blobs: BlobStore;
+  settings: Settings;
+}

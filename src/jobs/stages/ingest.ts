@@ -1,0 +1,64 @@
+/**
+ * Stage `ingest`: text extraction of every file of the run's sources. One item per file; a file that cannot be read
+ * is a dropped item with the extractor's reason (and the file shows status `failed` with that error), never a crash.
+ * Finishes by writing each extracted text under `extracted_text/<source>/` and a per-file report.
+ */
+import { filesOfSources } from '../../db/queries/files.ts';
+import type { StageDefinition } from '../../pipelines/stage.ts';
+import { outcome } from '../../pipelines/step.ts';
+import { extractFile, readExtractedDocuments } from '../extraction.ts';
+import type { StageDeps } from '../stage-deps.ts';
+
+export interface IngestInput {
+  fileId: string;
+  sourceName: string;
+  fileName: string;
+  format: string;
+}
+
+export interface IngestOutput extends IngestInput {
+  textBlobKey: string;
+  chars: number;
+  documents: number;
+}
+
+export function createIngestStage(deps: StageDeps): StageDefinition<IngestInput, IngestOutput> {
+  return {
+    kind: 'ingest',
+    async plan(ctx) {
+      const byId = new Map(ctx.sources.map((s) => [s.id, s.name]));
+      const rows = await filesOfSources(deps.db, [...byId.keys()]);
+      return rows.map((f) => ({
+        key: f.id,
+        input: { fileId: f.id, sourceName: byId.get(f.sourceId) ?? '', fileName: f.name, format: f.format },
+      }));
+    },
+    async process(input) {
+      const result = await extractFile(deps, input.fileId);
+      if (!result.ok) return outcome.dropped(`extraction failed: ${result.error}`);
+      return outcome.done({
+        ...input,
+        textBlobKey: result.textBlobKey,
+        chars: result.chars,
+        documents: result.documents,
+      });
+    },
+    async finish(ctx) {
+      const outputs = await ctx.outputs();
+      const report: Array<Record<string, unknown>> = [];
+      for (const { output } of outputs) {
+        const documents = await readExtractedDocuments(deps, output.textBlobKey);
+        const text = documents.map((d) => d.text).join('\n\n');
+        await ctx.writeArtifact(`extracted_text/${output.sourceName}/${output.fileName}.txt`, text);
+        report.push({
+          file: output.fileName,
+          source: output.sourceName,
+          format: output.format,
+          chars: output.chars,
+          documents: output.documents,
+        });
+      }
+      await ctx.writeArtifact('extracted_text/ingest_report.json', `${JSON.stringify(report, null, 2)}\n`);
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The composition root: builds the database, blob store, queue, stage registry, LLM gateway, worker and HTTP app
+ * for a role (`all`, `api` or `worker`). main.ts runs it as a process; tests and benchmarks start it in-process.
+ */
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { type App, buildApp } from './api/app.ts';
+import type { Settings } from './config/settings.ts';
+import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
+import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
+import { type LlmPortFactory, noLlm } from './jobs/item-runner.ts';
+import { JobQueue } from './jobs/queue.ts';
+import type { StageDeps } from './jobs/stage-deps.ts';
+import { createStageRegistry } from './jobs/stage-registry.ts';
+import { Worker } from './jobs/worker.ts';
+import type { StageDefinition } from './pipelines/stage.ts';
+import { LocalBlobStore } from './storage/local-blob-store.ts';
+
+export interface Service {
+  settings: Settings;
+  database: Database;
+  queue: JobQueue;
+  app?: App;
+  worker?: Worker;
+  log: Logger;
+  /** True when no API key exists: requests act as the local tenant and the server binds loopback only. */
+  localMode(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  database?: Database;
+  llmFor?: LlmPortFactory;
+  monitorIntervalSeconds?: number;
+  sweepIntervalMs?: number;
+  logger?: Logger;
+  /** Additional stage kinds (tests register stages with controllable items). */
+  extraStages?: StageDefinition[];
+  /** How long the "do any API keys exist" answer is cached (default 5 s; tests use 0). */
+  keyCheckIntervalMs?: number;
+}
+
+const LOCAL_TENANT = 'local';
+
+export async function startService(settings: Settings, overrides: ServiceOverrides = {}): Promise<Service> {
+  const log = overrides.logger ?? pino({ level: settings.logLevel });
+  if (!settings.databaseUrl && !overrides.database && settings.role !== 'all') {
+    throw new Error(
+      'separate api and worker processes need a shared PostgreSQL: set DATABASE_URL (the embedded database is in-process)',
+    );
+  }
+  const database =
+    overrides.database ??
+    (await openDatabase({ databaseUrl: settings.databaseUrl, pgliteDir: path.join(settings.dataDir, 'pg') }));
+  if (!overrides.database) await migrateDatabase(database);
+  const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
+  const deps: StageDeps = { db: database.db, blobs, settings };
+  const registry = createStageRegistry(deps, overrides.extraStages);
+  const queue = await JobQueue.start(database, {
+    heartbeatSeconds: settings.jobHeartbeatSeconds,
+    retryLimit: settings.jobRetryLimit,
+    monitorIntervalSeconds: overrides.monitorIntervalSeconds,
+  });
+  await queue.ensureQueues([...registry.keys()]);
+  const metrics = new Registry();
+
+  let keyCheck: { at: number; local: boolean } | undefined;
+  const localMode = async () => {
+    if (!keyCheck || Date.now() - keyCheck.at >= (overrides.keyCheckIntervalMs ?? 5000)) {
+      keyCheck = { at: Date.now(), local: (await countActiveKeys(database.db)) === 0 };
+    }
+    return keyCheck.local;
+  };
+  let localTenantId: string | undefined;
+  const localTenant = async () => {
+    if (!(await localMode())) return undefined;
+    if (!localTenantId) {
+      localTenantId =
+        (await findTenantByName(database.db, LOCAL_TENANT))?.id ?? (await createTenant(database.db, LOCAL_TENANT)).id;
+    }
+    return localTenantId;
+  };
+
+  let worker: Worker | undefined;
+  if (settings.role !== 'api') {
+    worker = new Worker(deps, queue, registry, overrides.llmFor ?? noLlm, log, {
+      sweepIntervalMs: overrides.sweepIntervalMs,
+    });
+    worker.start();
+  }
+
+  let app: App | undefined;
+  if (settings.role !== 'worker') {
+    app = await buildApp({
+      db: database.db,
+      blobs,
+      settings,
+      registry: metrics,
+      ...(log.level === 'silent' ? {} : { logger: log }),
+      jobs: {
+        availableStages: new Set(registry.keys()),
+        sendAdvance: async (runId) => {
+          await queue.sendAdvance(runId);
+          worker?.wake();
+        },
+        sendExtractFile: async (fileId) => {
+          await queue.sendExtractFile(fileId);
+          worker?.wake();
+        },
+      },
+      auth: { tenantForKey: (key) => tenantForKey(database.db, key), localTenant },
+      checkReady: async () => {
+        await database.db.execute('select 1');
+        await queue.ping();
+      },
+    });
+  }
+
+  return {
+    settings,
+    database,
+    queue,
+    app,
+    worker,
+    log,
+    localMode,
+    async stop() {
+      await app?.close();
+      await worker?.stop();
+      await queue.stop();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

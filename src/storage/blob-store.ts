@@ -1,0 +1,27 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where uploads, extracted texts and run outputs live. Keys are slash-separated relative paths chosen by the service
+ * (never by clients). Writes are atomic: a reader sees the whole blob or nothing.
+ */
+export interface BlobStore {
+  /** Streams `body` into `key`; the limit is enforced while streaming, and nothing is left behind on failure. */
+  put(key: string, body: Readable | Uint8Array | string, options?: { maxBytes?: number }): Promise<BlobInfo>;
+  get(key: string): Promise<Buffer>;
+  stream(key: string, range?: { start: number; end: number }): Readable;
+  stat(key: string): Promise<{ size: number } | undefined>;
+  delete(key: string): Promise<void>;
+  /** Deletes every blob under a prefix (a project's or a run's). */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export interface BlobInfo {
+  size: number;
+  sha256: string;
+}
+
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`blob exceeds ${maxBytes} bytes`);
+  }
+}

@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type BlobInfo, type BlobStore, BlobTooLargeError } from './blob-store.ts';
+
+/** Blob store on the local file system under one root directory (the default; `DATA_DIR/blobs`). */
+export class LocalBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  private resolve(key: string): string {
+    // Keys come from the service, but a bug must never be able to escape the root.
+    const full = path.resolve(this.root, key);
+    if (!full.startsWith(path.resolve(this.root) + path.sep)) throw new Error(`invalid blob key: ${key}`);
+    return full;
+  }
+
+  async put(key: string, body: Readable | Uint8Array | string, options: { maxBytes?: number } = {}): Promise<BlobInfo> {
+    const target = this.resolve(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${randomBytes(6).toString('hex')}.partial`;
+    const hash = createHash('sha256');
+    let size = 0;
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (size > maxBytes) return callback(new BlobTooLargeError(maxBytes));
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
+    try {
+      await pipeline(source, meter, createWriteStream(temp));
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  get(key: string): Promise<Buffer> {
+    return readFile(this.resolve(key));
+  }
+
+  stream(key: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.resolve(key), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async stat(key: string): Promise<{ size: number } | undefined> {
+    try {
+      const s = await stat(this.resolve(key));
+      return { size: s.size };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.resolve(key), { force: true });
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await rm(this.resolve(prefix), { force: true, recursive: true });
+  }
+}

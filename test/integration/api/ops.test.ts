@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../../support/service.ts';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('ops endpoints', () => {
+  it('reports health, readiness and metrics, and serves the docs', async () => {
+    expect((await t.client.GET('/healthz')).data).toEqual({ status: 'ok' });
+    expect((await t.client.GET('/readyz')).data).toEqual({ status: 'ready' });
+    await t.client.GET('/v1/projects');
+    const metrics = await fetch(`${t.baseUrl}/metrics`);
+    const text = await metrics.text();
+    expect(text).toContain('http_requests_total');
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/v1\/projects",status="200"\} \d+/);
+    const docs = await fetch(`${t.baseUrl}/docs`, { redirect: 'follow' });
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('<html');
+    const spec = await fetch(`${t.baseUrl}/openapi.json`);
+    expect(((await spec.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    expect(t.client).toBeDefined();
+    expect(await t.service.localMode()).toBe(true);
+    expect(t.database).toBeDefined();
+  });
+
+  it('sends a request id on every response', async () => {
+    const res = await fetch(`${t.baseUrl}/healthz`);
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+});
