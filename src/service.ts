@@ -3,18 +3,23 @@
  * for a role (`all`, `api` or `worker`). main.ts runs it as a process; tests and benchmarks start it in-process.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { type App, buildApp } from './api/app.ts';
 import type { Settings } from './config/settings.ts';
 import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
 import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
-import { type LlmPortFactory, noLlm } from './jobs/item-runner.ts';
+import type { LlmPortFactory } from './jobs/item-runner.ts';
+import { gatewayPorts } from './jobs/llm-ports.ts';
 import { JobQueue } from './jobs/queue.ts';
 import type { StageDeps } from './jobs/stage-deps.ts';
 import { createStageRegistry } from './jobs/stage-registry.ts';
 import { Worker } from './jobs/worker.ts';
+import { createGateway, type Gateway } from './llm/gateway.ts';
+import { loadPrompts } from './llm/prompts.ts';
 import type { StageDefinition } from './pipelines/stage.ts';
+import { promptSpecs } from './pipelines/stages.ts';
 import { LocalBlobStore } from './storage/local-blob-store.ts';
 
 export interface Service {
@@ -42,6 +47,7 @@ export interface ServiceOverrides {
 }
 
 const LOCAL_TENANT = 'local';
+const PROMPTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'prompts');
 
 export async function startService(settings: Settings, overrides: ServiceOverrides = {}): Promise<Service> {
   const log = overrides.logger ?? pino({ level: settings.logLevel });
@@ -83,8 +89,16 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   };
 
   let worker: Worker | undefined;
+  let gateway: Gateway | undefined;
   if (settings.role !== 'api') {
-    worker = new Worker(deps, queue, registry, overrides.llmFor ?? noLlm, log, {
+    // Loading checks every prompt file against its declared variables, so a broken prompt stops start-up here.
+    gateway = createGateway({
+      db: database.db,
+      prompts: loadPrompts(PROMPTS_DIR, promptSpecs),
+      registry: metrics,
+      log,
+    });
+    worker = new Worker(deps, queue, registry, overrides.llmFor ?? gatewayPorts(gateway), log, {
       sweepIntervalMs: overrides.sweepIntervalMs,
     });
     worker.start();
@@ -128,6 +142,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     async stop() {
       await app?.close();
       await worker?.stop();
+      await gateway?.close();
       await queue.stop();
       if (!overrides.database) await database.close();
     },
