@@ -17,8 +17,9 @@ import type { DocumentFormat } from '../src/ingest/format.ts';
 import { joinPdfLines } from '../src/ingest/pdf-lines.ts';
 import { sniffFormat } from '../src/ingest/sniff.ts';
 import { defaultTokenizer } from '../src/ingest/tokenizer.ts';
+import { CORPUS_DIR } from '../test/support/corpus.ts';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const CHUNK_TOKENS = 4000;
 const MB = 1024 * 1024;
 

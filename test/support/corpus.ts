@@ -1,7 +1,19 @@
-/** Samples of the shared corpus for ingest tests: real text with its quirks (BOM, hyphenation, page numbers). */
-import { readFileSync } from 'node:fs';
+/**
+ * The shared corpus (real documents with their quirks: BOM, hyphenation, page numbers) for tests and benchmarks. It
+ * lives beside the checkout (`../shared/corpus`) or where CORPUS_DIR says; tests that need it are skipped, and say
+ * so, on a machine without it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const CORPUS_DIR = '/work/shared/corpus';
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CORPUS_DIR = process.env.CORPUS_DIR ?? path.resolve(repoRoot, '..', 'shared', 'corpus');
+export const corpusAvailable = existsSync(path.join(CORPUS_DIR, 'army-field-manuals'));
+
+export function corpusPath(file: string): string {
+  return path.join(CORPUS_DIR, file);
+}
 
 export const corpusTextFiles = [
   'army-field-manuals/fm-3-55-information-collection.txt',
@@ -10,7 +22,7 @@ export const corpusTextFiles = [
 ];
 
 export function corpusText(file: string): string {
-  return readFileSync(`${CORPUS_DIR}/${file}`, 'utf8');
+  return readFileSync(corpusPath(file), 'utf8');
 }
 
 /**

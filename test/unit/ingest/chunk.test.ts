@@ -12,7 +12,7 @@ import {
 import { joinPdfLines } from '../../../src/ingest/pdf-lines.ts';
 import { defaultTokenizer, type Tokenizer } from '../../../src/ingest/tokenizer.ts';
 import { seededRandom } from '../../../src/lib/seeded-random.ts';
-import { corpusText, corpusTextFiles } from './corpus.ts';
+import { corpusAvailable, corpusText, corpusTextFiles } from '../../support/corpus.ts';
 
 const tokenizer = defaultTokenizer();
 const squash = (s: string) => s.replace(/\s+/g, '');
@@ -122,7 +122,7 @@ describe('chunkDocument', () => {
     }
   });
 
-  it('never exceeds the bound and loses nothing on the corpus, and fills chunks well', () => {
+  it.skipIf(!corpusAvailable)('never exceeds the bound and loses nothing on the corpus, and fills chunks well', () => {
     for (const file of corpusTextFiles) {
       const text = corpusText(file);
       for (const max of [250, 4000]) {
@@ -134,7 +134,7 @@ describe('chunkDocument', () => {
     }
   });
 
-  it('chunks joined PDF text', () => {
+  it.skipIf(!corpusAvailable)('chunks joined PDF text', () => {
     const text = joinPdfLines(corpusText(corpusTextFiles[0] as string));
     expectSound(text, chunkDocument({ text, metadata: '' }, 1500, tokenizer), 1500);
   });

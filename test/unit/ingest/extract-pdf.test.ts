@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractText } from '../../../src/ingest/extract/index.ts';
+import { corpusAvailable, corpusPath } from '../../support/corpus.ts';
 import { makeEncryptedPdf, makePdf } from '../../support/fixtures/index.ts';
 
 const limits = { maxChars: 10_000_000 };
@@ -16,8 +17,8 @@ describe('extractText: PDF', () => {
     });
   });
 
-  it('reads a real field manual', async () => {
-    const bytes = readFileSync('/work/shared/corpus/army-field-manuals/fm-1-05-religious-support.pdf');
+  it.skipIf(!corpusAvailable)('reads a real field manual', async () => {
+    const bytes = readFileSync(corpusPath('army-field-manuals/fm-1-05-religious-support.pdf'));
     const r = await extractText(bytes, 'pdf', limits);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -54,7 +55,7 @@ describe('extractText: PDF', () => {
   });
 
   it('times out instead of hanging', async () => {
-    const bytes = readFileSync('/work/shared/corpus/army-field-manuals/fm-1-05-religious-support.pdf');
+    const bytes = readFileSync(corpusPath('army-field-manuals/fm-1-05-religious-support.pdf'));
     expect(await extractText(bytes, 'pdf', { ...limits, timeoutMs: 20 })).toEqual({
       ok: false,
       error: 'reading the PDF took longer than 20 ms',

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isPageNumberLine, joinPdfLines } from '../../../src/ingest/pdf-lines.ts';
+import { corpusAvailable, corpusText } from '../../support/corpus.ts';
 
 describe('joinPdfLines', () => {
   it('joins lines inside a sentence and keeps a newline after a sentence end', () => {
@@ -48,8 +48,8 @@ describe('joinPdfLines', () => {
     }
   });
 
-  it('keeps every word of real extracted text', () => {
-    const text = readFileSync('/work/shared/corpus/army-field-manuals/fm-3-55-information-collection.txt', 'utf8');
+  it.skipIf(!corpusAvailable)('keeps every word of real extracted text', () => {
+    const text = corpusText('army-field-manuals/fm-3-55-information-collection.txt');
     const joined = joinPdfLines(text);
     const words = (s: string) => s.split(/\s+/).filter((w) => w && !/^\d{1,4}$/.test(w)).length;
     // Only page numbers and hyphenated line ends merge, so the word count barely moves.
