@@ -5,10 +5,10 @@
 
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
-import { doneItems } from '../db/queries/run-items.ts';
+import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import type { RunRow, StageRow } from '../db/queries/runs.ts';
 import type { DocumentText, FinishContext, PlanContext, SourceView, StageRunInfo } from '../pipelines/stage.ts';
-import { chunkDocuments } from './chunk-store.ts';
+import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import type { StageDeps } from './stage-deps.ts';
 import type { IngestOutput } from './stages/ingest.ts';
@@ -73,6 +73,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       return (await deps.blobs.get(key)).toString('utf8');
     },
     chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
+    relatedChunks: (pool, k) => relatedChunks(deps, pool, k),
   };
 }
 
@@ -82,6 +83,15 @@ export function createFinishContext<Out>(deps: StageDeps, info: StageRunInfo): F
     async outputs() {
       const rows = await doneItems(deps.db, info.runId, info.stageName);
       return rows.map((r) => ({ key: r.key, input: r.input, output: r.output as Out }));
+    },
+    async unfinished() {
+      const rows = await unfinishedItems(deps.db, info.runId, info.stageName);
+      return rows.map((r) => ({
+        key: r.key,
+        input: r.input,
+        state: r.state as 'dropped' | 'failed',
+        reason: r.reason ?? '',
+      }));
     },
     async writeArtifact(path, content) {
       const blobKey = artifactBlobKey(info.runId, path);

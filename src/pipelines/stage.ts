@@ -81,11 +81,18 @@ export interface PlanContext extends StageRunInfo {
    * by every stage, run and style that asks for the same size.
    */
   chunkDocuments(documents: ChunkableDocument[], maxTokens: number): Promise<ChunkView[]>;
+  /**
+   * For each chunk of `pool` (pass one source's chunks), up to `k` other chunks of the pool most related to it, best
+   * first, never itself. Keyed by chunk id.
+   */
+  relatedChunks(pool: ChunkView[], k: number): Promise<Map<string, ChunkView[]>>;
 }
 
 export interface FinishContext<Out> extends PlanContext {
   /** This stage's done items, in item order. */
   outputs(): Promise<Array<{ key: string; input: unknown; output: Out }>>;
+  /** This stage's items that ended without an output (dropped or failed), in item order, with the reason. */
+  unfinished(): Promise<Array<{ key: string; input: unknown; state: 'dropped' | 'failed'; reason: string }>>;
   /** Writes (or replaces) one artifact of the run's output tree, e.g. `pretraining_run/text_chunks_docs.jsonl`. */
   writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
 }

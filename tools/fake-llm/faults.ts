@@ -23,6 +23,8 @@ export interface FakeLlmOptions {
   malformedRate?: number;
   /** Answers that start with a `<think>` block. */
   thinkRate?: number;
+  /** Requests whose body contains this string always get a malformed answer (a passage no retry can fix). */
+  malformedMarker?: string;
   /** Forced outcomes for the next requests, in arrival order, before the rates apply. */
   script?: FakeFault[];
   /** The completion-mode answer for prompts that are not a chat transcript. */

@@ -71,7 +71,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     };
 
     const draw = draws.next(options.seed ?? 0, body);
-    const fault = options.script?.shift() ?? pickFault(options, draw[0] ?? 0);
+    const poisoned = options.malformedMarker !== undefined && body.includes(options.malformedMarker);
+    const fault = poisoned ? 'malformed' : (options.script?.shift() ?? pickFault(options, draw[0] ?? 0));
     if (fault === 'hang') {
       count('hang');
       hanging.add(res);

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { type ItemState, runItems } from '../schema/index.ts';
 
@@ -108,5 +108,14 @@ export async function doneItems(db: Db, runId: string, stage: string) {
     .select({ key: runItems.key, input: runItems.input, output: runItems.output })
     .from(runItems)
     .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'done')))
+    .orderBy(asc(runItems.position));
+}
+
+/** Items of a stage that ended without an output (dropped or failed), in item order, with their reason. */
+export async function unfinishedItems(db: Db, runId: string, stage: string) {
+  return db
+    .select({ key: runItems.key, input: runItems.input, state: runItems.state, reason: runItems.reason })
+    .from(runItems)
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), inArray(runItems.state, ['dropped', 'failed'])))
     .orderBy(asc(runItems.position));
 }

@@ -2,7 +2,9 @@
  * Stage `pdf_cleaning` (blueprint §5.1): every PDF document is line-joined (sentences broken across lines are
  * rejoined, real paragraph breaks kept), chunked at `pdf_cleaning_chunk_size` — the configured size is honoured and
  * every chunk is kept, unlike the original (⚠ §5.1) — and, when `do_not_use_llm_for_pdf_processing` is false,
- * cleaned chunk by chunk by the small model. Finishes by writing `pdf_cleaning_<source>/<file>.txt`.
+ * cleaned chunk by chunk by the small model. Finishes by writing `pdf_cleaning_<source>/<file>.txt`. A chunk the model
+ * could not clean (dropped after its retries, or failed) is counted in the run's status with its reason and keeps its
+ * line-joined text in the document, so a bad answer never cuts a piece out of the training text.
  */
 import { joinPdfLines } from '../../ingest/pdf-lines.ts';
 import type { StageDefinition } from '../stage.ts';
@@ -60,7 +62,11 @@ export const pdfCleaningStage: StageDefinition<PdfCleaningInput, PdfCleaningOutp
   },
   async finish(ctx) {
     const byFile = new Map<string, { sourceName: string; metadata: string; pieces: PdfCleaningOutput[] }>();
-    for (const { output } of await ctx.outputs()) {
+    const uncleaned = (await ctx.unfinished()).map(({ input }) => {
+      const { useLlm: _, ...piece } = input as PdfCleaningInput;
+      return piece;
+    });
+    for (const output of [...(await ctx.outputs()).map((o) => o.output), ...uncleaned]) {
       const entry = byFile.get(output.documentKey) ?? {
         sourceName: output.sourceName,
         metadata: output.metadata,

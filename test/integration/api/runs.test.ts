@@ -2,28 +2,13 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx, makePdf } from '../../support/fixtures/index.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
+import { tarEntries } from '../../support/tar.ts';
 import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
 
 let t: TestService;
 let projectId: string;
 let configId: string;
-
-/** File names inside a tar archive (ustar headers are 512-byte blocks; names in the first 100 bytes + prefix). */
-function tarNames(tar: Buffer): string[] {
-  const names: string[] = [];
-  let offset = 0;
-  while (offset + 512 <= tar.length) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
-    const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
-    const size = Number.parseInt(header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0', 8);
-    names.push(prefix ? `${prefix}/${name}` : name);
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return names;
-}
 
 beforeAll(async () => {
   t = await startTestService();
@@ -91,7 +76,7 @@ describe('runs', () => {
 
     const bundle = await fetch(`${t.baseUrl}/v1/runs/${runId}/bundle`);
     expect(bundle.headers.get('content-type')).toBe('application/gzip');
-    const names = tarNames(gunzipSync(Buffer.from(await bundle.arrayBuffer())));
+    const names = tarEntries(gunzipSync(Buffer.from(await bundle.arrayBuffer())));
     expect(names).toContain(`${runId}/extracted_text/docs/d.docx.txt`);
 
     const events = await t.client.GET('/v1/runs/{id}/events', {

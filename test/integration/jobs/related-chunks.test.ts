@@ -1,0 +1,98 @@
+/**
+ * Related-chunk retrieval on a small fixture: a passage planted in another document, on the same narrow topic as a
+ * chunk but worded differently, must rank in that chunk's top 3 among distractors that share its common words.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/client.ts';
+import { chunkDocuments, relatedChunks } from '../../../src/jobs/chunk-store.ts';
+import type { ChunkView } from '../../../src/pipelines/stage.ts';
+import { createTestDatabase } from '../../support/test-db.ts';
+
+const target =
+  'Field water must be purified before drinking. Fill the canteen, add one chlorine tablet per quart, shake it, ' +
+  'loosen the cap to let the treated water rinse the threads, and wait thirty minutes before you drink. Double the ' +
+  'tablets when the water is cold or cloudy.';
+
+const planted =
+  'Purification tablets lose strength once their bottle is opened. A soldier who treats cloudy stream water should ' +
+  'strain it through cloth first, use two chlorine tablets for each quart in the canteen, and let the water stand ' +
+  'for a full half hour so the chlorine can act.';
+
+const distractors = [
+  'Crossing a river on foot is dangerous when the water is above the knees. Pick a wide, shallow stretch, unbuckle ' +
+    'the rucksack waist strap so it can be shed, and face upstream while moving sideways.',
+  'Radios must be checked before each patrol. Install fresh batteries, confirm the frequency plan with the net ' +
+    'control station, and make a radio check before leaving the perimeter.',
+  'Foot care prevents injuries on long marches. Change socks at every halt, dry the feet, powder them, and report ' +
+    'blisters to the medic before they become infected.',
+  'Camouflage breaks up the outline of a position. Use local vegetation, replace it when it wilts, and avoid shine ' +
+    'from mess kits, watches and canteen cups.',
+  'Weapons are cleaned after every use. Clear the weapon, field strip it, wipe away carbon, apply a light coat of ' +
+    'lubricant and perform a function check before reassembly is complete.',
+  'Hot weather causes heat injuries. Drink water regularly even when not thirsty, rest in the shade, and watch for ' +
+    'dizziness, cramps and confusion in your fellow soldiers.',
+  'Range cards record the sectors of fire of a fighting position. Draw the sector limits, note the distance to ' +
+    'key terrain, and give a copy to the squad leader.',
+];
+
+let database: Database;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+describe('related chunks', () => {
+  let pool: ChunkView[];
+  beforeAll(async () => {
+    // Two documents of the same source; one paragraph per chunk at this size.
+    const manual = [target, ...distractors.slice(0, 4)].join('\n\n');
+    const notes = [...distractors.slice(4), planted].join('\n\n');
+    pool = await chunkDocuments(
+      { db: database.db },
+      [
+        { sourceName: 'manuals', metadata: 'manual.txt', text: manual },
+        { sourceName: 'manuals', metadata: 'notes.txt', text: notes },
+      ],
+      64,
+    );
+  });
+
+  it('ranks the planted passage in the top 3 of its chunk', async () => {
+    // One paragraph per chunk, so the ranking is between whole passages.
+    expect(pool.map((c) => c.text).sort()).toEqual([target, planted, ...distractors].sort());
+    const related = await relatedChunks({ db: database.db }, pool, 3);
+    const targetChunk = pool.find((c) => c.text.startsWith('Field water'));
+    const top = related.get(targetChunk?.id ?? '')?.map((c) => c.text) ?? [];
+    expect(top.length).toBe(3);
+    expect(top.slice(0, 3).some((t) => t.startsWith('Purification tablets'))).toBe(true);
+    // And the relation holds the other way round.
+    const plantedChunk = pool.find((c) => c.text.startsWith('Purification tablets'));
+    expect(related.get(plantedChunk?.id ?? '')?.[0]?.text).toBe(targetChunk?.text);
+  });
+
+  it('never returns a chunk as its own related chunk, nor a duplicate of its text', async () => {
+    const withDuplicate = await chunkDocuments(
+      { db: database.db },
+      [
+        { sourceName: 'manuals', metadata: 'a.txt', text: [target, ...distractors].join('\n\n') },
+        { sourceName: 'manuals', metadata: 'copy-of-a.txt', text: [target, ...distractors].join('\n\n') },
+        { sourceName: 'manuals', metadata: 'b.txt', text: planted },
+      ],
+      80,
+    );
+    const related = await relatedChunks({ db: database.db }, withDuplicate, 5);
+    for (const chunk of withDuplicate) {
+      const texts = related.get(chunk.id)?.map((c) => c.text) ?? [];
+      expect(texts).not.toContain(chunk.text);
+      expect(related.get(chunk.id)?.map((c) => c.id)).not.toContain(chunk.id);
+    }
+  });
+
+  it('answers empty lists for a pool too small to relate', async () => {
+    const single = pool.slice(0, 1);
+    const related = await relatedChunks({ db: database.db }, single, 3);
+    expect(related.get(single[0]?.id ?? '')).toEqual([]);
+  });
+});
