@@ -66,7 +66,9 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   const queue = await JobQueue.start(database, {
     heartbeatSeconds: settings.jobHeartbeatSeconds,
     retryLimit: settings.jobRetryLimit,
-    monitorIntervalSeconds: overrides.monitorIntervalSeconds,
+    // Checking twice per heartbeat period bounds how long a dead worker's job waits before it is retried elsewhere.
+    monitorIntervalSeconds:
+      overrides.monitorIntervalSeconds ?? Math.max(1, Math.min(10, Math.floor(settings.jobHeartbeatSeconds / 2))),
   });
   await queue.ensureQueues([...registry.keys()]);
   const metrics = new Registry();

@@ -20,7 +20,8 @@ export type ApiClient = Client<paths>;
 
 export interface TestService {
   service: Service;
-  database: Database;
+  /** `url` is set on the PostgreSQL pass: other processes (a worker) can connect to this test's database. */
+  database: Database & { url?: string };
   baseUrl: string;
   dataDir: string;
   /** Client without credentials (local mode, or to test 401s). */

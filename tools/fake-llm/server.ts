@@ -5,6 +5,7 @@
  * reproducible whatever the arrival order. Control endpoints under /_fake/ let another process read the counters.
  * Plain node:http and little work per request: it serves 64 concurrent requests at 300 ms latency on a sliver of CPU.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { applyLimits, type ChatTurn, chatAnswer, completionAnswer, tokensOf } from './answer.ts';
@@ -18,6 +19,10 @@ export interface FakeCounters {
   byStatus: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
+  /** How often each distinct request body (by sha256) was answered with 200: a value above 1 is a repeated call. */
+  answeredBodies: Record<string, number>;
+  /** The prompt id (x-prompt-id header) of each answered body, to tell what a repeated body was. */
+  promptIdOfBody: Record<string, string>;
 }
 
 export interface FakeLlm {
@@ -113,6 +118,9 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       usage,
     };
     const choice = { index: 0, finish_reason: limited.finishReason, logprobs: null };
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    counters.answeredBodies[bodyHash] = (counters.answeredBodies[bodyHash] ?? 0) + 1;
+    counters.promptIdOfBody[bodyHash] = promptId;
     reply(
       200,
       chat
@@ -184,7 +192,15 @@ interface FakeRequest {
 const DEFAULT_CONTINUATION = ' This is a deterministic continuation from the fake LLM.';
 
 function emptyCounters(): FakeCounters {
-  return { requests: 0, byPromptId: {}, byStatus: {}, inFlight: 0, maxInFlight: 0 };
+  return {
+    requests: 0,
+    byPromptId: {},
+    byStatus: {},
+    inFlight: 0,
+    maxInFlight: 0,
+    answeredBodies: {},
+    promptIdOfBody: {},
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { makePdf } from '../../support/fixtures/index.ts';
+import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { tarEntries } from '../../support/tar.ts';
 import { upload } from '../../support/upload.ts';
@@ -29,33 +30,9 @@ const training =
   'that the commander sets.\n\nLeaders plan training eight weeks out, resource it six weeks out, and lock it in four ' +
   'weeks before execution so that soldiers and families can plan their lives.';
 
-function configYaml(llmUrl: string): string {
-  const endpoints = (prefix: string) =>
-    ['small', 'large']
-      .map((size) => `  ${prefix}_${size}_base_url: ${llmUrl}\n  ${prefix}_${size}_model: fake-model\n`)
-      .join('');
-  return [
-    'dataset_context: US Army field manuals',
-    'do_not_use_llm_for_pdf_processing: false',
-    'system:',
-    '  concurrency_limit: 16',
-    '  use_subset: false',
-    'model_training:',
-    '  context_length: 8192',
-    'pdf_cleaning:',
-    '  pdf_cleaning_chunk_size: 60',
-    endpoints('pdf_cleaning'),
-    'representation_variation:',
-    '  representation_variation_chunk_size: 400',
-    '  code_variation_functions: [keyboard_augmentation, allcaps]',
-    endpoints('representation_variation'),
-  ].join('\n');
-}
-
 let t: TestService;
 let llm: FakeLlm;
 let runId: string;
-type RunStatus = NonNullable<Awaited<ReturnType<TestService['client']['GET']>>['data']> & Record<string, unknown>;
 let run: {
   status: string;
   error: string | null;
@@ -87,7 +64,7 @@ beforeAll(async () => {
   const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
     method: 'POST',
     headers: { 'content-type': 'application/yaml' },
-    body: configYaml(llm.url),
+    body: pretrainingConfigYaml(llm.url),
   });
   expect(config.status, await config.clone().text()).toBe(201);
   const configId = ((await config.json()) as { id: string }).id;

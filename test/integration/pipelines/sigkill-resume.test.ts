@@ -1,0 +1,191 @@
+/**
+ * Resume proof (needs PostgreSQL: the worker is a separate process). A worker process is killed with SIGKILL in the
+ * middle of representation variation; a new worker process finishes the run. Checks: the run succeeds, the fake LLM
+ * never answered a second time any call answered before the kill (the response cache held them), and the outputs
+ * equal those of an uninterrupted run of the same config and seed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { startTestService, type TestService } from '../../support/service.ts';
+import { usingPostgres } from '../../support/test-db.ts';
+import { upload } from '../../support/upload.ts';
+import { waitFor } from '../../support/wait.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const topics = [
+  'land navigation',
+  'radio procedure',
+  'first aid',
+  'vehicle recovery',
+  'supply accounting',
+  'fieldcraft',
+];
+
+/** About thirty distinct paragraphs, one representation-variation chunk each at a 100-token chunk size. */
+const document = Array.from({ length: 30 }, (_, i) => {
+  const topic = topics[i % topics.length];
+  return (
+    `Lesson ${i + 1} covers ${topic}. Soldiers practise ${topic} drill number ${i + 1} until they meet the standard ` +
+    `without help. The trainer records each result and repeats the lesson ${(i % 3) + 1} times before evaluation.`
+  );
+}).join('\n\n');
+
+interface Worker {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+async function startWorker(databaseUrl: string, dataDir: string): Promise<Worker> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'worker'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      JOB_HEARTBEAT_SECONDS: '10',
+      WORKER_CONCURRENCY: '16',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (b: Buffer) => output.push(b.toString()));
+  child.stderr?.on('data', (b: Buffer) => output.push(b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(async () => output.join('').includes('service ready') || child.exitCode !== null, {
+    what: 'the worker process to start',
+  });
+  if (child.exitCode !== null) throw new Error(`worker exited: ${output.join('')}`);
+  return { child, output, exited };
+}
+
+let t: TestService;
+let llm: FakeLlm;
+const workers: Worker[] = [];
+
+afterAll(async () => {
+  await llm?.setOptions({ hangRate: 0 });
+  for (const w of workers) {
+    if (w.child.exitCode === null && w.child.signalCode === null) {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }
+  }
+  await t?.stop();
+  await llm?.close();
+}, 120_000);
+
+describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage', () => {
+  let projectId: string;
+  let configId: string;
+
+  beforeAll(async () => {
+    llm = await startFakeLlm({ latencyMs: 300 });
+    t = await startTestService({ settings: { role: 'api' } });
+    workers.push(await startWorker(t.database.url as string, t.dataDir));
+    const project = await t.client.POST('/v1/projects', { body: { name: 'sigkill' } });
+    projectId = project.data?.id as string;
+    const source = await t.client.POST('/v1/projects/{id}/sources', {
+      params: { path: { id: projectId } },
+      // One variation per chunk: two variations that drew the same format would send identical requests, which
+      // would blur "repeated after the kill" with "asked twice on purpose".
+      body: { name: 'lessons', settings: { variation_generation_counts: 1 } },
+    });
+    await upload(t.baseUrl, source.data?.id as string, [{ name: 'lessons.txt', data: document }]);
+    const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: pretrainingConfigYaml(llm.url, {
+        concurrency: 8,
+        repvarChunkSize: 100,
+        codeFunctions: ['keyboard_augmentation'],
+      }),
+    });
+    configId = ((await config.json()) as { id: string }).id;
+  });
+
+  const startRun = async () => {
+    const created = await t.client.POST('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId } },
+      body: { config_id: configId },
+    });
+    return created.data?.id as string;
+  };
+  const status = async (runId: string) =>
+    (await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data;
+  const finished = (runId: string) =>
+    waitFor(
+      async () => {
+        const s = await status(runId);
+        return s && ['succeeded', 'failed', 'canceled'].includes(s.status) ? s : undefined;
+      },
+      { what: `run ${runId} to finish`, timeoutMs: 150_000 },
+    );
+  const artifacts = async (runId: string) => {
+    const list = await t.client.GET('/v1/runs/{id}/artifacts', {
+      params: { path: { id: runId }, query: { limit: 1000 } },
+    });
+    const out = new Map<string, string>();
+    for (const a of list.data?.items ?? []) {
+      out.set(a.path, await (await fetch(`${t.baseUrl}/v1/runs/${runId}/artifacts/${a.path}`)).text());
+    }
+    return out;
+  };
+
+  it('finishes on a new worker without repeating answered calls, with the output of an uninterrupted run', async () => {
+    const runId = await startRun();
+    await waitFor(
+      async () => {
+        const repvar = (await status(runId))?.stages.find((s) => s.name === 'representation_variation');
+        return repvar && repvar.items.done >= 2 && repvar.items.pending >= 5;
+      },
+      { what: 'representation variation to be under way', timeoutMs: 60_000 },
+    ).catch(async (error) => {
+      console.log(JSON.stringify(await status(runId), null, 1), workers.map((w) => w.output.join('')).join('\n----\n'));
+      throw error;
+    });
+    // Freeze the model (new requests hang), let answers already on the wire reach the worker, then kill it.
+    await llm.setOptions({ hangRate: 1 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const killed = workers[0] as Worker;
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const answeredBeforeKill = (await llm.counters()).answeredBodies;
+    expect(Object.keys(answeredBeforeKill).length).toBeGreaterThan(0);
+    await llm.setOptions({ hangRate: 0 });
+
+    workers.push(await startWorker(t.database.url as string, t.dataDir));
+    const resumed = await finished(runId).catch(async (error) => {
+      console.log(JSON.stringify(await status(runId), null, 1), workers.map((w) => w.output.join('')).join('\n----\n'));
+      throw error;
+    });
+    expect(resumed.status, resumed.error ?? '').toBe('succeeded');
+    const repvar = resumed.stages.find((s) => s.name === 'representation_variation');
+    expect(repvar?.items.failed).toBe(0);
+
+    const { answeredBodies: answered, promptIdOfBody } = await llm.counters();
+    const repeated = Object.keys(answeredBeforeKill)
+      // Identical requests may legitimately be in flight together before the kill (two stages asking the same
+      // question before either answer is cached); what must not happen is a new answer for a body answered before.
+      .filter((hash) => (answered[hash] ?? 0) > (answeredBeforeKill[hash] ?? 0))
+      .map((hash) => `${promptIdOfBody[hash]} ${hash}`);
+    // The second worker did call the model for the work left (the check above is not vacuous).
+    expect(Object.keys(answered).length).toBeGreaterThan(Object.keys(answeredBeforeKill).length);
+    expect(repeated, 'calls answered before the kill were sent again').toEqual([]);
+
+    // Same config, same seed: an uninterrupted run must produce byte-identical outputs.
+    const againId = await startRun();
+    const again = await finished(againId);
+    expect(again.status, again.error ?? '').toBe('succeeded');
+    const first = await artifacts(runId);
+    const second = await artifacts(againId);
+    expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
+    expect(first.get('pretraining_run/representation_variation_lessons.jsonl')?.length).toBeGreaterThan(1000);
+    for (const [artifactPath, content] of first) expect(second.get(artifactPath), artifactPath).toBe(content);
+  }, 300_000);
+});

@@ -1,0 +1,27 @@
+/** A composition config (YAML) that points every pretraining-half endpoint at the fake LLM. */
+export function pretrainingConfigYaml(
+  llmUrl: string,
+  options: { concurrency?: number; pdfChunkSize?: number; repvarChunkSize?: number; codeFunctions?: string[] } = {},
+): string {
+  const endpoints = (prefix: string) =>
+    ['small', 'large']
+      .map((size) => `  ${prefix}_${size}_base_url: ${llmUrl}\n  ${prefix}_${size}_model: fake-model`)
+      .join('\n');
+  return [
+    'dataset_context: US Army field manuals',
+    'do_not_use_llm_for_pdf_processing: false',
+    'system:',
+    `  concurrency_limit: ${options.concurrency ?? 16}`,
+    '  use_subset: false',
+    'model_training:',
+    '  context_length: 8192',
+    'pdf_cleaning:',
+    `  pdf_cleaning_chunk_size: ${options.pdfChunkSize ?? 60}`,
+    endpoints('pdf_cleaning'),
+    'representation_variation:',
+    `  representation_variation_chunk_size: ${options.repvarChunkSize ?? 400}`,
+    `  code_variation_functions: [${(options.codeFunctions ?? ['keyboard_augmentation', 'allcaps']).join(', ')}]`,
+    endpoints('representation_variation'),
+    '',
+  ].join('\n');
+}
