@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
- * Run one with `npm run bench -- queue` (names: queue, ingest, llm).
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline).
  */
 import { benchQueue } from './queue.ts';
 
@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   queue: benchQueue,
   ingest: async () => (await import('./ingest.ts')).benchIngest(),
   llm: async () => (await import('./llm.ts')).benchLlm(),
+  pipeline: async () => (await import('./pipeline.ts')).benchPipeline(),
 };
 
 const wanted = process.argv.slice(2);

@@ -24,6 +24,8 @@ export interface LlmBindingRequest {
   section: NonNullable<import('../pipelines/stage.ts').StageDefinition['llmSection']>;
   runConfig: RunConfig;
   signal: AbortSignal;
+  /** The item's start time: the LLM limiter serves calls of earlier-started items first. */
+  priority: number;
 }
 
 /** Builds the LLM port a stage's items use; the composition root passes one backed by the gateway. */
@@ -66,7 +68,14 @@ export class ItemRunner {
       random: (...parts) => seededRandom(run.seed, ...parts),
       log: this.log,
       llm: definition.llmSection
-        ? this.llmFor({ runId: run.id, stageName: stage.name, section: definition.llmSection, runConfig, signal })
+        ? this.llmFor({
+            runId: run.id,
+            stageName: stage.name,
+            section: definition.llmSection,
+            runConfig,
+            signal,
+            priority: Date.now(),
+          })
         : noLlm({} as LlmBindingRequest),
     };
     let result: Awaited<ReturnType<typeof definition.process>>;

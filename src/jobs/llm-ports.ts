@@ -7,7 +7,7 @@ import type { Gateway } from '../llm/gateway.ts';
 import type { LlmPortFactory } from './item-runner.ts';
 
 export function gatewayPorts(gateway: Gateway): LlmPortFactory {
-  return ({ runId, stageName, section, runConfig, signal }) => {
+  return ({ runId, stageName, section, runConfig, signal, priority }) => {
     const { small, large, useStop, completionMode } = resolveEndpoints(runConfig.config, runConfig.secrets, section);
     return gateway.forStage({
       runId,
@@ -17,6 +17,7 @@ export function gatewayPorts(gateway: Gateway): LlmPortFactory {
       completionMode,
       concurrencyLimit: concurrencyLimit(runConfig.config),
       signal,
+      priority,
     });
   };
 }

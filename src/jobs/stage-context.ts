@@ -7,7 +7,14 @@ import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import type { RunRow, StageRow } from '../db/queries/runs.ts';
-import type { DocumentText, FinishContext, PlanContext, SourceView, StageRunInfo } from '../pipelines/stage.ts';
+import type {
+  DocumentText,
+  FinishContext,
+  PlanContext,
+  SourceView,
+  StageRunInfo,
+  UnfinishedItem,
+} from '../pipelines/stage.ts';
 import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import type { StageDeps } from './stage-deps.ts';
@@ -67,6 +74,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       const rows = await doneItems(deps.db, info.runId, stageName);
       return rows.map((r) => ({ key: r.key, output: r.output as T }));
     },
+    stageUnfinished: (stageName) => stageUnfinished(deps, info.runId, stageName),
     async readArtifact(path) {
       const key = artifactBlobKey(info.runId, path);
       if (!(await deps.blobs.stat(key))) return undefined;
@@ -77,6 +85,18 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
   };
 }
 
+async function stageUnfinished<TIn>(deps: StageDeps, runId: string, stageName: string) {
+  const rows = await unfinishedItems(deps.db, runId, stageName);
+  return rows.map(
+    (r): UnfinishedItem<TIn> => ({
+      key: r.key,
+      input: r.input as TIn,
+      state: r.state as 'dropped' | 'failed',
+      reason: r.reason ?? '',
+    }),
+  );
+}
+
 export function createFinishContext<Out>(deps: StageDeps, info: StageRunInfo): FinishContext<Out> {
   return {
     ...createPlanContext(deps, info),
@@ -84,15 +104,7 @@ export function createFinishContext<Out>(deps: StageDeps, info: StageRunInfo): F
       const rows = await doneItems(deps.db, info.runId, info.stageName);
       return rows.map((r) => ({ key: r.key, input: r.input, output: r.output as Out }));
     },
-    async unfinished() {
-      const rows = await unfinishedItems(deps.db, info.runId, info.stageName);
-      return rows.map((r) => ({
-        key: r.key,
-        input: r.input,
-        state: r.state as 'dropped' | 'failed',
-        reason: r.reason ?? '',
-      }));
-    },
+    unfinished: () => stageUnfinished(deps, info.runId, info.stageName),
     async writeArtifact(path, content) {
       const blobKey = artifactBlobKey(info.runId, path);
       const stored = await deps.blobs.put(blobKey, content);

@@ -34,6 +34,8 @@ export interface SlotLease {
 }
 
 export interface Waiter {
+  /** Lower goes first; equal priorities keep arrival order. */
+  priority: number;
   resolve(lease: SlotLease): void;
   reject(error: unknown): void;
   signal?: AbortSignal | undefined;

@@ -47,15 +47,18 @@ export class SlotLimiter {
     for (const timer of this.timers) timer.unref();
   }
 
-  /** Waits for a slot of `scope` (at most `limit` held across all processes). Rejects when `signal` aborts. */
-  acquire(scope: string, limit: number, signal?: AbortSignal): Promise<SlotLease> {
+  /**
+   * Waits for a slot of `scope` (at most `limit` held across all processes). Rejects when `signal` aborts. Waiting
+   * calls are served by `priority` (lower first; default: arrival time, i.e. first come, first served).
+   */
+  acquire(scope: string, limit: number, signal?: AbortSignal, priority = Date.now()): Promise<SlotLease> {
     if (this.closed) return Promise.reject(new Error('the LLM limiter is closed'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     const s = this.stateOf(scope, limit);
     const slot = s.idle.pop();
     if (slot !== undefined) return Promise.resolve(this.lease(s, slot));
     return new Promise<SlotLease>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
+      const waiter: Waiter = { priority, resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
           s.waiters = s.waiters.filter((w) => w !== waiter);
@@ -63,7 +66,7 @@ export class SlotLimiter {
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      s.waiters.push(waiter);
+      insertByPriority(s.waiters, waiter);
       this.pump(s);
     });
   }
@@ -259,4 +262,16 @@ export class SlotLimiter {
     this.pending.add(promise);
     promise.finally(() => this.pending.delete(promise));
   }
+}
+
+/** Inserts after every waiter of lower or equal priority (binary search: the list can hold thousands). */
+function insertByPriority(waiters: Waiter[], waiter: Waiter): void {
+  let lo = 0;
+  let hi = waiters.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((waiters[mid] as Waiter).priority <= waiter.priority) lo = mid + 1;
+    else hi = mid;
+  }
+  waiters.splice(lo, 0, waiter);
 }

@@ -43,7 +43,7 @@ export async function sendWithRetries(deps: TransportDeps, call: TransportCall):
   const timeoutMs = callTimeoutMs(call.request.maxTokens, deps.policy);
   for (let attempt = 1; ; attempt++) {
     await deps.rates.take(`${endpoint.baseUrl} ${endpoint.model}`, endpoint, call.budgetTokens, signal);
-    const lease = await deps.limiter.acquire(binding.runId, binding.concurrencyLimit, signal);
+    const lease = await deps.limiter.acquire(binding.runId, binding.concurrencyLimit, signal, binding.priority);
     const started = performance.now();
     let failure: ProviderFailure;
     try {

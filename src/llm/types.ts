@@ -34,6 +34,12 @@ export interface StageBinding {
   completionMode: boolean;
   /** The run's concurrency_limit (use the same value for every stage of a run). */
   concurrencyLimit: number;
+  /**
+   * When calls wait for a slot, lower priorities go first. The job layer passes the item's start time, so the items
+   * that started first finish first (and free their worker slot for new items) rather than every item in flight
+   * advancing in lockstep and all finishing at the end. Default: the call's arrival time.
+   */
+  priority?: number;
   /** Aborts waiting and in-flight calls (job cancelled or worker stopping); the call then throws. */
   signal?: AbortSignal;
 }

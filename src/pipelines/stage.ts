@@ -75,6 +75,8 @@ export interface PlanContext extends StageRunInfo {
   documents(sourceName?: string): Promise<DocumentText[]>;
   /** Outputs of a finished earlier stage's done items, in item order. */
   stageOutputs<T>(stageName: string): Promise<Array<{ key: string; output: T }>>;
+  /** Items of a stage that ended without an output (dropped or failed), in item order, with their input and reason. */
+  stageUnfinished<TIn>(stageName: string): Promise<Array<UnfinishedItem<TIn>>>;
   readArtifact(path: string): Promise<string | undefined>;
   /**
    * Token-bounded chunks of the documents, in document order. Stored once per (document content, size) and reused
@@ -88,11 +90,18 @@ export interface PlanContext extends StageRunInfo {
   relatedChunks(pool: ChunkView[], k: number): Promise<Map<string, ChunkView[]>>;
 }
 
+export interface UnfinishedItem<TIn> {
+  key: string;
+  input: TIn;
+  state: 'dropped' | 'failed';
+  reason: string;
+}
+
 export interface FinishContext<Out> extends PlanContext {
   /** This stage's done items, in item order. */
   outputs(): Promise<Array<{ key: string; input: unknown; output: Out }>>;
   /** This stage's items that ended without an output (dropped or failed), in item order, with the reason. */
-  unfinished(): Promise<Array<{ key: string; input: unknown; state: 'dropped' | 'failed'; reason: string }>>;
+  unfinished(): Promise<Array<UnfinishedItem<unknown>>>;
   /** Writes (or replaces) one artifact of the run's output tree, e.g. `pretraining_run/text_chunks_docs.jsonl`. */
   writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
 }

@@ -7,7 +7,7 @@
  * line-joined text in the document, so a bad answer never cuts a piece out of the training text.
  */
 import { joinPdfLines } from '../../ingest/pdf-lines.ts';
-import type { StageDefinition } from '../stage.ts';
+import type { PlanContext, StageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { cleanPdfChunk, reassemble } from './steps.ts';
 
@@ -22,6 +22,19 @@ export interface PdfCleaningInput {
 }
 
 export type PdfCleaningOutput = Omit<PdfCleaningInput, 'useLlm'>;
+
+/**
+ * Every piece of every PDF of the run: cleaned where the model answered, the line-joined text where it could not
+ * (those are counted in the stage's status). Downstream stages and this stage's own output read the same pieces.
+ */
+export async function cleanedPieces(ctx: PlanContext): Promise<PdfCleaningOutput[]> {
+  const cleaned = (await ctx.stageOutputs<PdfCleaningOutput>('pdf_cleaning')).map((o) => o.output);
+  const uncleaned = (await ctx.stageUnfinished<PdfCleaningInput>('pdf_cleaning')).map(({ input }) => {
+    const { useLlm: _, ...piece } = input;
+    return piece;
+  });
+  return [...cleaned, ...uncleaned];
+}
 
 export const pdfCleaningStage: StageDefinition<PdfCleaningInput, PdfCleaningOutput> = {
   kind: 'pdf_cleaning',
@@ -62,11 +75,7 @@ export const pdfCleaningStage: StageDefinition<PdfCleaningInput, PdfCleaningOutp
   },
   async finish(ctx) {
     const byFile = new Map<string, { sourceName: string; metadata: string; pieces: PdfCleaningOutput[] }>();
-    const uncleaned = (await ctx.unfinished()).map(({ input }) => {
-      const { useLlm: _, ...piece } = input as PdfCleaningInput;
-      return piece;
-    });
-    for (const output of [...(await ctx.outputs()).map((o) => o.output), ...uncleaned]) {
+    for (const output of await cleanedPieces(ctx)) {
       const entry = byFile.get(output.documentKey) ?? {
         sourceName: output.sourceName,
         metadata: output.metadata,

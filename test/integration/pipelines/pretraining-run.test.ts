@@ -156,6 +156,9 @@ describe('a pretraining run against the fake LLM', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { text: string });
     expect(docs.some((d) => d.text.includes('Training is the foundation of readiness'))).toBe(true);
+    // The PDF arrives cleaned, with the piece the model could not clean kept as extracted.
+    const pdfDoc = docs.find((d) => d.text.includes('Chaplains'));
+    expect(pdfDoc?.text).toContain(POISON);
     const yaml = await artifact('pretraining_run/axolotl_pretraining_config.yaml');
     expect(yaml.status).toBe(200);
     const config = parseYaml(yaml.text) as Record<string, unknown>;
