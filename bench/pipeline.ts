@@ -3,7 +3,8 @@
  * facts) from a field manual, the fake LLM in a child process at 300 ms latency, concurrency_limit 64, the service
  * in-process on an in-memory PGlite (or DATABASE_URL). Prints wall time, LLM calls per chunk and the schedule
  * efficiency = (calls × latency ÷ limit) ÷ wall time of the LLM stages (target ≥ 0.90).
- * `npm run bench -- pipeline`, or run this file directly.
+ * `npm run bench -- pipeline`, or run this file directly; BENCH_TIMELINE=1 also prints the model's in-flight count
+ * over time and each stage's span, to see where slots sat idle.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +19,8 @@ import { spawnFakeLlm } from '../tools/fake-llm/remote.ts';
 
 const LATENCY_MS = 300;
 const LIMIT = 64;
-const CHUNK_TOKENS = 300;
+/** Smaller chunks give more of them: `BENCH_CHUNK_TOKENS=100` shows how the fixed per-stage overheads amortise. */
+const CHUNK_TOKENS = Number(process.env.BENCH_CHUNK_TOKENS ?? 300);
 
 interface StageStatus {
   name: string;
