@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
+import { type Db, isUniqueViolation } from '../../db/client.ts';
 import { deleteFile, type FileRow, findFileByName, getFile, insertFile, listFiles } from '../../db/queries/files.ts';
 import { getSource } from '../../db/queries/sources.ts';
 import { sanitizeFileName } from '../../ingest/filename.ts';
@@ -173,7 +173,17 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         }
         throw new ServiceError(kind, 'some files were rejected; nothing from this request was kept', { errors });
       }
-      const rows = await insertAll(db, staged);
+      let rows: FileRow[];
+      try {
+        rows = await insertAll(db, staged);
+      } catch (error) {
+        await discard();
+        // Another upload took one of these names between our check and the insert.
+        if (isUniqueViolation(error)) {
+          throw new ServiceError('conflict', 'a file with one of these names was uploaded meanwhile; nothing was kept');
+        }
+        throw error;
+      }
       for (const row of rows) await deps.jobs.sendExtractFile(row.id);
       return reply
         .code(201)

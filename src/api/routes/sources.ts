@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sourcePatchSchema, sourceSettingsSchema } from '../../config/composition/source-settings.ts';
+import { blobKeysOfSource } from '../../db/queries/files.ts';
 import { getProject } from '../../db/queries/projects.ts';
 import {
   deleteSource,
@@ -72,7 +73,7 @@ function validateSettings(schema: z.ZodType, value: unknown): Record<string, unk
   return parsed.data as Record<string, unknown>;
 }
 
-const routes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
+const routes: FastifyPluginAsyncZod<AppDeps> = async (app, { db, blobs }) => {
   app.post(
     '/v1/projects/:id/sources',
     {
@@ -171,7 +172,10 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, { db }) => {
       },
     },
     async (request, reply) => {
+      const blobKeys = await blobKeysOfSource(db, request.tenantId, request.params.id);
       if (!(await deleteSource(db, request.tenantId, request.params.id))) throw notFound('source', request.params.id);
+      // The rows are gone (files cascade with their source); the stored bytes follow.
+      await Promise.all(blobKeys.map((key) => blobs.delete(key)));
       return reply.code(204).send(null);
     },
   );

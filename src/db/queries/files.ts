@@ -86,3 +86,12 @@ export async function deleteFile(db: Db, tenantId: string, id: string): Promise<
     .returning();
   return row;
 }
+
+/** Blob keys of a source's files, to delete the stored bytes along with the source. */
+export async function blobKeysOfSource(db: Db, tenantId: string, sourceId: string): Promise<string[]> {
+  const rows = await db
+    .select({ blobKey: files.blobKey })
+    .from(files)
+    .where(and(eq(files.tenantId, tenantId), eq(files.sourceId, sourceId)));
+  return rows.map((r) => r.blobKey);
+}

@@ -145,6 +145,37 @@ describe('file upload and extraction', () => {
     expect(again.status).toBe(409);
   });
 
+  it('keeps exactly one of two concurrent uploads of the same name, and no bytes of the other', async () => {
+    const before = await blobCount();
+    const results = await Promise.all(
+      ['first', 'second', 'third'].map((data) => upload(t.baseUrl, sourceId, [{ name: 'raced.txt', data }])),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    for (const r of results.filter((x) => x.status === 409))
+      expect(r.contentType).toContain('application/problem+json');
+    expect(await blobCount()).toBe(before + 1);
+  });
+
+  it('deletes a source with its files and their stored bytes', async () => {
+    const project = await t.client.POST('/v1/projects', { body: { name: 'doomed' } });
+    const source = await t.client.POST('/v1/projects/{id}/sources', {
+      params: { path: { id: project.data?.id as string } },
+      body: { name: 'doomed' },
+    });
+    const id = source.data?.id as string;
+    const before = await blobCount();
+    await upload(t.baseUrl, id, [
+      { name: 'a.txt', data: 'to be deleted' },
+      { name: 'b.txt', data: 'also deleted' },
+    ]);
+    expect(await blobCount()).toBe(before + 2);
+    const deleted = await t.client.DELETE('/v1/sources/{id}', { params: { path: { id } } });
+    expect(deleted.response.status).toBe(204);
+    expect(await blobCount()).toBe(before);
+    const gone = await t.client.GET('/v1/sources/{id}/files', { params: { path: { id } } });
+    expect(gone.response.status).toBe(404);
+  });
+
   it('replaces invalid UTF-8 and counts it; counts broken jsonl lines with their numbers', async () => {
     const invalid = new Uint8Array([
       ...new TextEncoder().encode('valid start '),
