@@ -46,6 +46,13 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
       message: 'ignored: running or serving the trained model is not supported by this service',
     });
   }
+  if (config.embeddings) {
+    warnings.push({
+      path: 'embeddings',
+      message:
+        'stored but not used yet: this version finds related chunks by full-text search; vector search (pgvector) comes later',
+    });
+  }
   const defaults = defaultCompositionConfig();
   for (const [section, key, why] of INERT_KEYS) {
     const given = (config[section] as Readonly<Record<string, unknown>>)[key];

@@ -137,6 +137,11 @@ describe('parse warnings', () => {
     ]);
   });
 
+  it('says that an embeddings endpoint is stored but not used yet', () => {
+    const { warnings } = accepted('embeddings:\n  base_url: http://127.0.0.1:9000/v1\n  model: all-minilm\n');
+    expect(warnings).toEqual([{ path: 'embeddings', message: expect.stringMatching(/not used yet.*full-text/) }]);
+  });
+
   it('warns that a "(set)" marker sent back is not a key', () => {
     const { warnings, secrets } = accepted('rag_data:\n  rag_small_api_key: "(set)"\n');
     expect(warnings).toEqual([
