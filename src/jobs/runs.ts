@@ -6,7 +6,7 @@ import { resolveSourceSettings } from '../config/composition/source-settings.ts'
 import type { Db } from '../db/client.ts';
 import { getConfigWithSecrets } from '../db/queries/configs.ts';
 import { filesOfSources } from '../db/queries/files.ts';
-import { usageByStage } from '../db/queries/llm-accounting.ts';
+import { type StageUsage, usageByStage } from '../db/queries/llm-accounting.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
 import { itemCountsByStage } from '../db/queries/run-items.ts';
 import {
@@ -157,14 +157,7 @@ export interface StageStatus {
   dependsOn: string[];
   items: { total: number; pending: number; done: number; failed: number; dropped: number };
   reasons: Record<string, number>;
-  llm: {
-    calls: number;
-    cachedCalls: number;
-    failedCalls: number;
-    inputTokens: number;
-    outputTokens: number;
-    cost: number;
-  };
+  llm: Omit<StageUsage, 'reasons'>;
   startedAt: string | null;
   finishedAt: string | null;
 }

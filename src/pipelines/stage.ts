@@ -3,6 +3,8 @@
  * idempotent, which the LLM cache makes cheap), and finishes by writing its artifacts. The job layer implements the
  * contexts with the database and blob store; stages never see either.
  */
+
+import type { LlmSection } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { ItemOutcome, StepContext } from './step.ts';
 
@@ -120,10 +122,4 @@ export interface StageDefinition<In = unknown, Out = unknown> {
   finish(ctx: FinishContext<Out>): Promise<void>;
 }
 
-export type LlmSection =
-  | 'pdf_cleaning'
-  | 'representation_variation'
-  | 'factual_sft_settings'
-  | 'rag_data'
-  | 'correction_pipeline'
-  | 'transform_generic_data';
+export type { LlmSection };

@@ -6,26 +6,14 @@
  * Where the original's exact rule is unknown or harmful, the choice is documented on the function. Newlines are
  * kept by every function, so paragraph structure survives.
  */
+import { CODE_VARIATION_FUNCTIONS } from '../../config/composition/schema.ts';
 import type { Random } from '../../lib/seeded-random.ts';
 import { keyboardAugmentation } from './keyboard.ts';
 
 export type CodeVariation = (text: string, random: Random) => string;
 
-/** Valid `code_variation_functions` values, for config validation (e.g. `z.enum(codeVariationNames)`). */
-export const codeVariationNames = [
-  'allcaps',
-  'lowercase',
-  'serialkillercase',
-  'titlecase',
-  'sentencecase',
-  'snakecase',
-  'kebabcase',
-  'camelcase',
-  'pascalcase',
-  'randomcase',
-  'invertcase',
-  'keyboard_augmentation',
-] as const;
+/** Valid `code_variation_functions` values: the config schema's list, so validation and the functions agree. */
+export const codeVariationNames = CODE_VARIATION_FUNCTIONS;
 
 export type CodeVariationName = (typeof codeVariationNames)[number];
 
