@@ -55,7 +55,8 @@ describe('extractText: PDF', () => {
   });
 
   it('times out instead of hanging', async () => {
-    const bytes = readFileSync(corpusPath('army-field-manuals/fm-1-05-religious-support.pdf'));
+    const page = 'A long page of field manual text about maintenance schedules and training. '.repeat(40);
+    const bytes = await makePdf(Array.from({ length: 300 }, () => page));
     expect(await extractText(bytes, 'pdf', { ...limits, timeoutMs: 20 })).toEqual({
       ok: false,
       error: 'reading the PDF took longer than 20 ms',

@@ -76,7 +76,7 @@ describe('default tokenizer', () => {
 
   it('produces the same token ids as the library, not just the same number', () => {
     const bpe = mistralBpe();
-    for (const s of [...tricky, ...corpusSamples(corpusTextFiles[2] as string, 3)]) {
+    for (const s of [...tricky, ...(corpusAvailable ? corpusSamples(corpusTextFiles[2] as string, 3) : [])]) {
       expect([...bpe.encode(` ${s}`)], JSON.stringify(s.slice(0, 40))).toEqual(mistral.encode(s, false, true));
     }
   });
