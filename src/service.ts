@@ -2,6 +2,7 @@
  * The composition root: builds the database, blob store, queue, stage registry, LLM gateway, worker and HTTP app
  * for a role (`all`, `api` or `worker`). main.ts runs it as a process; tests and benchmarks start it in-process.
  */
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
@@ -12,6 +13,7 @@ import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
 import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
 import type { LlmPortFactory } from './jobs/item-runner.ts';
 import { gatewayPorts } from './jobs/llm-ports.ts';
+import { createJobMetrics } from './jobs/metrics.ts';
 import { JobQueue } from './jobs/queue.ts';
 import type { StageDeps } from './jobs/stage-deps.ts';
 import { createStageRegistry } from './jobs/stage-registry.ts';
@@ -28,6 +30,8 @@ export interface Service {
   queue: JobQueue;
   app?: App;
   worker?: Worker;
+  /** The /metrics server of a worker-only process (METRICS_PORT). */
+  metricsServer?: Server;
   log: Logger;
   /** True when no API key exists: requests act as the local tenant and the server binds loopback only. */
   localMode(): Promise<boolean>;
@@ -101,6 +105,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       log,
     });
     worker = new Worker(deps, queue, registry, overrides.llmFor ?? gatewayPorts(gateway), log, {
+      metrics: createJobMetrics(metrics),
       sweepIntervalMs: overrides.sweepIntervalMs,
     });
     worker.start();
@@ -133,20 +138,43 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     });
   }
 
+  // A worker-only process has no HTTP API; it serves its metrics alone when asked to.
+  let metricsServer: Server | undefined;
+  if (!app && settings.metricsPort !== undefined) {
+    metricsServer = await serveMetrics(metrics, settings.host ?? '0.0.0.0', settings.metricsPort);
+  }
+
   return {
     settings,
     database,
     queue,
     app,
     worker,
+    metricsServer,
     log,
     localMode,
     async stop() {
       await app?.close();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await worker?.stop();
       await gateway?.close();
       await queue.stop();
       if (!overrides.database) await database.close();
     },
   };
+}
+
+async function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry
+      .metrics()
+      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
+      .catch(() => res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
 }

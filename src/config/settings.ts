@@ -14,6 +14,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  /** A worker-only process serves /metrics on this port (API processes serve it on PORT). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted upload, per file. */
   MAX_UPLOAD_BYTES: z.coerce
@@ -44,6 +46,7 @@ export type Settings = {
   databaseUrl: string | undefined;
   dataDir: string;
   role: 'all' | 'api' | 'worker';
+  metricsPort: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
   maxFilesPerUpload: number;
@@ -67,6 +70,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     role: e.ROLE,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxFilesPerUpload: e.MAX_FILES_PER_UPLOAD,

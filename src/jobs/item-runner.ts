@@ -12,6 +12,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import type { ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
+import { type JobMetrics, noJobMetrics } from './metrics.ts';
 import type { ItemJobData, JobQueue } from './queue.ts';
 import { getConfigForRun, type RunConfig } from './run-config.ts';
 import { runInfo } from './stage-context.ts';
@@ -48,6 +49,7 @@ export class ItemRunner {
     private readonly registry: StageRegistry,
     private readonly llmFor: LlmPortFactory,
     private readonly log: ItemLogger,
+    private readonly metrics: JobMetrics = noJobMetrics,
   ) {}
 
   async run(data: ItemJobData, signal: AbortSignal): Promise<void> {
@@ -100,6 +102,7 @@ export class ItemRunner {
       data.key,
       result.state === 'done' ? { state: 'done', output: result.output } : { state: 'dropped', reason: result.reason },
     );
+    if (recorded) this.metrics.itemSettled(stage.kind, result.state);
     if (recorded && result.state === 'dropped') {
       await appendEvent(db, data.runId, 'item.dropped', { key: data.key, reason: result.reason }, data.stage);
     }
@@ -112,6 +115,8 @@ export class ItemRunner {
     if (item?.state !== 'pending') return;
     const reason = `failed after ${item.attempts} attempts: ${item.reason ?? 'unknown error'}`;
     if (await recordItemOutcome(this.deps.db, data.runId, data.stage, data.key, { state: 'failed', reason })) {
+      const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);
+      this.metrics.itemSettled(stage?.kind ?? data.stage, 'failed');
       await appendEvent(this.deps.db, data.runId, 'item.failed', { key: data.key, reason }, data.stage);
       this.log.warn({ ...data, reason }, 'item failed');
     }

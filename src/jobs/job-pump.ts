@@ -6,6 +6,7 @@
  * the shared LLM limiter fed (the scheduling benchmark measures exactly this). Heartbeats are sent for every job in
  * flight, so a job of a worker that died is retried elsewhere once its heartbeat lapses.
  */
+import type { JobMetrics } from './metrics.ts';
 import type { Job, JobQueue } from './queue.ts';
 
 export interface PumpRegistration {
@@ -29,7 +30,13 @@ export class JobPump {
   constructor(
     private readonly queue: JobQueue,
     private readonly registrations: PumpRegistration[],
-    private readonly options: { capacity: number; heartbeatSeconds: number; maxIdleDelayMs?: number; log: PumpLogger },
+    private readonly options: {
+      capacity: number;
+      heartbeatSeconds: number;
+      maxIdleDelayMs?: number;
+      log: PumpLogger;
+      metrics?: JobMetrics;
+    },
   ) {}
 
   get activeJobs(): number {
@@ -92,12 +99,18 @@ export class JobPump {
   private launch(reg: PumpRegistration, job: Job<unknown>): void {
     const controller = new AbortController();
     this.inFlight.set(job.id, { queue: reg.queue, controller });
+    const started = performance.now();
+    const settled = (result: 'completed' | 'failed') =>
+      this.options.metrics?.jobSettled(reg.queue, result, (performance.now() - started) / 1000);
     void (async () => {
       try {
         await reg.handle(job, controller.signal);
-        if (!this.abandoned) await this.queue.complete(reg.queue, job.id);
+        if (this.abandoned) return;
+        await this.queue.complete(reg.queue, job.id);
+        settled('completed');
       } catch (error) {
         if (this.abandoned) return;
+        settled('failed');
         await this.queue.fail(reg.queue, job.id, error).catch((e: unknown) => {
           this.options.log.error({ err: e, queue: reg.queue, jobId: job.id }, 'could not record a job failure');
         });

@@ -8,12 +8,14 @@ import { errorMessage } from '../lib/errors.ts';
 import { extractFile } from './extraction.ts';
 import { type ItemLogger, ItemRunner, type LlmPortFactory } from './item-runner.ts';
 import { JobPump } from './job-pump.ts';
+import type { JobMetrics } from './metrics.ts';
 import { Orchestrator } from './orchestrator.ts';
 import { type ItemJobData, type JobQueue, queues } from './queue.ts';
 import type { StageDeps } from './stage-deps.ts';
 import type { StageRegistry } from './stage-registry.ts';
 
 export interface WorkerOptions {
+  metrics?: JobMetrics;
   sweepIntervalMs?: number;
   cancelCheckIntervalMs?: number;
 }
@@ -36,7 +38,7 @@ export class Worker {
     private readonly options: WorkerOptions = {},
   ) {
     this.orchestrator = new Orchestrator(deps, queue, registry, () => this.items.wake());
-    this.runner = new ItemRunner(deps, queue, registry, llmFor, log);
+    this.runner = new ItemRunner(deps, queue, registry, llmFor, log, options.metrics);
     const heartbeatSeconds = deps.settings.jobHeartbeatSeconds;
     this.items = new JobPump(
       queue,
@@ -44,7 +46,7 @@ export class Worker {
         queue: queues.items(kind),
         handle: (job, signal) => this.runItem(job.data as ItemJobData, signal),
       })),
-      { capacity: deps.settings.workerConcurrency, heartbeatSeconds, log },
+      { capacity: deps.settings.workerConcurrency, heartbeatSeconds, log, metrics: options.metrics },
     );
     this.control = new JobPump(
       queue,
@@ -63,7 +65,7 @@ export class Worker {
           },
         },
       ],
-      { capacity: 4, heartbeatSeconds, log },
+      { capacity: 4, heartbeatSeconds, log, metrics: options.metrics },
     );
   }
 

@@ -1,4 +1,7 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../../src/config/settings.ts';
+import { startService } from '../../../src/service.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 let t: TestService;
@@ -26,6 +29,23 @@ describe('ops endpoints', () => {
     expect(t.client).toBeDefined();
     expect(await t.service.localMode()).toBe(true);
     expect(t.database).toBeDefined();
+  });
+
+  it('serves /metrics from a worker-only process when METRICS_PORT is set', async () => {
+    const worker = await startService(
+      loadSettings({}, { dataDir: t.dataDir, logLevel: 'silent', role: 'worker', metricsPort: 0, host: '127.0.0.1' }),
+      { database: t.database, logger: pino({ level: 'silent' }) },
+    );
+    try {
+      expect(worker.app).toBeUndefined();
+      const address = worker.metricsServer?.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE datagen_jobs_total counter');
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('sends a request id on every response', async () => {

@@ -63,6 +63,11 @@ describe('runs', () => {
     expect(skipped.length).toBeGreaterThan(0);
     for (const s of skipped) expect(s.detail).toBeTruthy();
     expect(run.progress).toBe(1);
+    // The job side's metrics count what happened.
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/datagen_items_total\{stage_kind="ingest",outcome="done"\} [5-9]/);
+    expect(metrics).toMatch(/datagen_jobs_total\{queue="items-ingest",result="completed"\} [5-9]/);
+    expect(metrics).toContain('datagen_job_duration_seconds_bucket');
 
     const artifacts = await t.client.GET('/v1/runs/{id}/artifacts', { params: { path: { id: runId } } });
     const paths = artifacts.data?.items.map((a) => a.path) ?? [];
