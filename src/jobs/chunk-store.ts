@@ -6,15 +6,19 @@
 import {
   chunkLexemes,
   chunksOfSets,
+  embeddingsOfSets,
   getChunkSet,
   insertChunkSet,
+  insertEmbeddings,
   lexemeDocumentFrequency,
   rankChunks,
 } from '../db/queries/chunks.ts';
 import { CHUNKER_VERSION, chunkDocument, chunkSetKeyFor } from '../ingest/chunk.ts';
+import { fuseRankings } from '../ingest/rank-fusion.ts';
 import { selectQueryTerms } from '../ingest/related-terms.ts';
 import { defaultTokenizer } from '../ingest/tokenizer.ts';
 import { sha256Hex } from '../lib/hash.ts';
+import { cosine, type EmbeddingsEndpoint, embedTexts } from '../llm/embeddings.ts';
 import type { ChunkableDocument, ChunkView } from '../pipelines/stage.ts';
 import type { StageDeps } from './stage-deps.ts';
 
@@ -61,13 +65,17 @@ export async function chunkDocuments(
 
 /**
  * For each chunk of `pool`, up to `k` other chunks of the pool most related to it, best first (the original's vector
- * search over a source's chunks, blueprint §5.5; here PostgreSQL full-text ranking on the chunk's most distinctive
- * terms). A chunk is never its own related chunk, nor is a chunk with the very same text (a duplicated document).
+ * search over a source's chunks, blueprint §5.5). Always PostgreSQL full-text ranking on the chunk's most distinctive
+ * terms; with an embeddings endpoint also cosine similarity of the chunks' embeddings (computed once per chunk and
+ * model, stored), the two rankings fused by reciprocal rank. A chunk is never its own related chunk, nor is a chunk
+ * with the very same text (a duplicated document). The vector side compares every pair of the pool in memory, which
+ * is fine for a source's few thousand chunks.
  */
 export async function relatedChunks(
   deps: Pick<StageDeps, 'db'>,
   pool: ChunkView[],
   k: number,
+  options: { embeddings?: EmbeddingsEndpoint | undefined; signal?: AbortSignal } = {},
 ): Promise<Map<string, ChunkView[]>> {
   const result = new Map<string, ChunkView[]>();
   if (k <= 0 || pool.length < 2) {
@@ -76,27 +84,66 @@ export async function relatedChunks(
   }
   const byId = new Map(pool.map((c) => [c.id, c]));
   const setKeys = [...new Set(pool.map((c) => setKeyOf(c.id)))];
+  const vectors = options.embeddings
+    ? await poolEmbeddings(deps, pool, setKeys, options.embeddings, options.signal)
+    : undefined;
   const { total, df } = await lexemeDocumentFrequency(deps.db, setKeys);
+  // Ask each ranking for extra candidates: the sets may hold chunks outside the pool (a subset) or duplicates.
+  const depth = k * 3 + 5;
+  const candidate = (chunk: ChunkView, id: string) => {
+    const view = byId.get(id);
+    return view !== undefined && view.id !== chunk.id && view.text !== chunk.text;
+  };
   for (const chunk of pool) {
     const setKey = setKeyOf(chunk.id);
     const terms = selectQueryTerms(await chunkLexemes(deps.db, setKey, chunk.index), df, total);
-    // Ask for extra rows: the chunk sets may hold chunks outside the pool (a subset) or duplicates of this text.
     const ranked = await rankChunks(deps.db, {
       pool: setKeys,
       lexemes: terms,
       exclude: { setKey, idx: chunk.index },
-      limit: k * 3 + 5,
+      limit: depth,
     });
-    const related: ChunkView[] = [];
-    for (const row of ranked) {
-      const view = byId.get(`${row.setKey}:${row.idx}`);
-      if (!view || view.text === chunk.text || related.includes(view)) continue;
-      related.push(view);
-      if (related.length === k) break;
+    const lexical = ranked.map((r) => `${r.setKey}:${r.idx}`).filter((id) => candidate(chunk, id));
+    const rankings = [lexical];
+    const own = vectors?.get(chunk.id);
+    if (vectors && own) {
+      const similar = pool
+        .filter((other) => candidate(chunk, other.id))
+        .map((other) => ({ id: other.id, score: cosine(own, vectors.get(other.id) ?? new Float32Array()) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, depth)
+        .map((s) => s.id);
+      rankings.push(similar);
     }
-    result.set(chunk.id, related);
+    result.set(
+      chunk.id,
+      fuseRankings(rankings, k).map((id) => byId.get(id) as ChunkView),
+    );
   }
   return result;
+}
+
+/** The pool's embedding vectors: stored ones, and the missing ones computed through the endpoint and stored. */
+async function poolEmbeddings(
+  deps: Pick<StageDeps, 'db'>,
+  pool: ChunkView[],
+  setKeys: string[],
+  endpoint: EmbeddingsEndpoint,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, Float32Array>> {
+  const stored = await embeddingsOfSets(deps.db, endpoint.model, setKeys);
+  const missing = [...new Map(pool.filter((c) => !stored.has(c.id)).map((c) => [c.id, c])).values()];
+  if (missing.length > 0) {
+    const computed = await embedTexts(
+      endpoint,
+      missing.map((c) => c.text),
+      signal ? { signal } : {},
+    );
+    const rows = missing.map((c, i) => ({ setKey: setKeyOf(c.id), idx: c.index, vector: computed[i] as Float32Array }));
+    await insertEmbeddings(deps.db, endpoint.model, rows);
+    for (const row of rows) stored.set(`${row.setKey}:${row.idx}`, row.vector);
+  }
+  return stored;
 }
 
 function setKeyOf(chunkId: string): string {

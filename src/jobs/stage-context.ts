@@ -3,10 +3,11 @@
  * plan, read earlier outputs and write artifacts without knowing where anything lives.
  */
 
+import { resolveEmbeddings } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
-import type { RunRow, StageRow } from '../db/queries/runs.ts';
+import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
 import type {
   DocumentText,
   FinishContext,
@@ -17,6 +18,7 @@ import type {
 } from '../pipelines/stage.ts';
 import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
+import { getConfigForRun } from './run-config.ts';
 import type { StageDeps } from './stage-deps.ts';
 import type { IngestOutput } from './stages/ingest.ts';
 
@@ -81,8 +83,17 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       return (await deps.blobs.get(key)).toString('utf8');
     },
     chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
-    relatedChunks: (pool, k) => relatedChunks(deps, pool, k),
+    relatedChunks: async (pool, k) =>
+      relatedChunks(deps, pool, k, { embeddings: await embeddingsOfRun(deps, info.runId) }),
   };
+}
+
+/** The run config's embeddings endpoint (with its key, which stages never see), if it names one. */
+async function embeddingsOfRun(deps: StageDeps, runId: string) {
+  const run = await getRunById(deps.db, runId);
+  if (!run) return undefined;
+  const { config, secrets } = await getConfigForRun(deps.db, run);
+  return resolveEmbeddings(config, secrets);
 }
 
 async function stageUnfinished<TIn>(deps: StageDeps, runId: string, stageName: string) {

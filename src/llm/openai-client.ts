@@ -89,6 +89,31 @@ export function createOpenAiProvider(): ProviderClient {
   };
 }
 
+/** `/embeddings` for a batch of inputs, in input order. Throws `ProviderFailureError` for a failed attempt. */
+export async function embedBatch(
+  endpoint: Pick<Endpoint, 'model' | 'baseUrl' | 'apiKey'>,
+  inputs: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ vectors: number[][]; inputTokens: number | undefined }> {
+  const client = new OpenAI({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey || NO_KEY, maxRetries: 0 });
+  try {
+    const response = await client.embeddings.create(
+      { model: endpoint.model, input: inputs, encoding_format: 'float' },
+      { signal, timeout: timeoutMs, maxRetries: 0, headers: { 'x-prompt-id': 'embeddings' } },
+    );
+    const vectors: number[][] = new Array(inputs.length);
+    for (const item of response.data) vectors[item.index] = item.embedding;
+    if (vectors.some((v) => !Array.isArray(v))) {
+      throw new ProviderFailureError({ kind: 'server-error', transient: true, reason: 'embeddings missing inputs' });
+    }
+    return { vectors, inputTokens: response.usage?.prompt_tokens };
+  } catch (error) {
+    if (error instanceof ProviderFailureError) throw error;
+    throw new ProviderFailureError(classify(error, timeoutMs));
+  }
+}
+
 function answer(
   text: string,
   finishReason: string | null | undefined,

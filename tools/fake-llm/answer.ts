@@ -105,3 +105,24 @@ export function applyLimits(text: string, stop: readonly string[], maxTokens: nu
 }
 
 export const tokensOf = (text: string): number => Math.ceil(text.length / 4);
+
+const EMBEDDING_DIMENSIONS = 256;
+const STOPWORDS = new Set(['the', 'and', 'for', 'with', 'that', 'this', 'are', 'was', 'from', 'they', 'their', 'its']);
+
+/**
+ * A deterministic stand-in for an embedding model: a hashed bag of words (lower-cased words of three letters or more,
+ * a plural "s" removed, common words skipped). Texts that share words get similar vectors, which is what retrieval
+ * tests need; it knows nothing of meaning.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
+  for (const raw of text.toLowerCase().match(/[a-z]{3,}/g) ?? []) {
+    if (STOPWORDS.has(raw)) continue;
+    const word = raw.length > 3 && raw.endsWith('s') ? raw.slice(0, -1) : raw;
+    let hash = 2166136261;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
+    const at = (hash >>> 0) % EMBEDDING_DIMENSIONS;
+    vector[at] = (vector[at] ?? 0) + 1;
+  }
+  return vector;
+}

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { applyLimits, type ChatTurn, chatAnswer, completionAnswer, tokensOf } from './answer.ts';
+import { applyLimits, type ChatTurn, chatAnswer, completionAnswer, fakeEmbedding, tokensOf } from './answer.ts';
 import { Draws, type FakeLlmOptions, latencyFor, pickFault } from './faults.ts';
 
 export type { FakeFault, FakeLlmOptions } from './faults.ts';
@@ -53,6 +53,19 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       return send(res, 200, {
         object: 'list',
         data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }],
+      });
+    }
+    if (req.method === 'POST' && url === '/v1/embeddings') {
+      counters.requests++;
+      counters.byPromptId.embeddings = (counters.byPromptId.embeddings ?? 0) + 1;
+      const request = JSON.parse(body || '{}') as { input?: string | string[]; model?: string };
+      const inputs = typeof request.input === 'string' ? [request.input] : (request.input ?? []);
+      count('200');
+      return send(res, 200, {
+        object: 'list',
+        model: request.model ?? 'fake-embeddings',
+        data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text) })),
+        usage: { prompt_tokens: tokensOf(inputs.join(' ')), total_tokens: tokensOf(inputs.join(' ')) },
       });
     }
     const chat = url === '/v1/chat/completions';

@@ -50,7 +50,7 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
     warnings.push({
       path: 'embeddings',
       message:
-        'stored but not used yet: this version finds related chunks by full-text search; vector search (pgvector) comes later',
+        'stored, but not called yet: related chunks (full-text ranking fused with these embeddings) serve the multi-source factual SFT stages, which this version does not run yet',
     });
   }
   const defaults = defaultCompositionConfig();

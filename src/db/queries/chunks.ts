@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../client.ts';
-import { chunkSets, chunks } from '../schema/index.ts';
+import { chunkEmbeddings, chunkSets, chunks } from '../schema/index.ts';
 
 export interface StoredChunk {
   setKey: string;
@@ -109,4 +109,37 @@ export async function rankChunks(
 
 export async function deleteChunkSet(db: Db, key: string): Promise<void> {
   await db.delete(chunkSets).where(and(eq(chunkSets.key, key)));
+}
+
+/** Stored embedding vectors of the given chunk sets for one model, keyed `<set key>:<index>`. */
+export async function embeddingsOfSets(db: Db, model: string, setKeys: string[]): Promise<Map<string, Float32Array>> {
+  if (setKeys.length === 0) return new Map();
+  const rows = await db
+    .select({ setKey: chunkEmbeddings.setKey, idx: chunkEmbeddings.idx, vector: chunkEmbeddings.vector })
+    .from(chunkEmbeddings)
+    .where(and(eq(chunkEmbeddings.model, model), inArray(chunkEmbeddings.setKey, setKeys)));
+  return new Map(rows.map((r) => [`${r.setKey}:${r.idx}`, fromBytes(r.vector)]));
+}
+
+/** Idempotent: two workers embedding the same chunks store them once. */
+export async function insertEmbeddings(
+  db: Db,
+  model: string,
+  rows: Array<{ setKey: string; idx: number; vector: Float32Array }>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await db
+      .insert(chunkEmbeddings)
+      .values(rows.slice(i, i + 200).map((r) => ({ setKey: r.setKey, idx: r.idx, model, vector: toBytes(r.vector) })))
+      .onConflictDoNothing();
+  }
+}
+
+function toBytes(vector: Float32Array): Uint8Array {
+  return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+function fromBytes(bytes: Uint8Array): Float32Array {
+  // Copy: the driver's buffer may not be 4-byte aligned.
+  return new Float32Array(Uint8Array.from(bytes).buffer);
 }

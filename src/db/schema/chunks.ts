@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns.ts';
+import { customType, foreignKey, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bytea, createdAt } from './columns.ts';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
@@ -33,4 +33,24 @@ export const chunks = pgTable(
     tsv: tsvector('tsv').notNull().generatedAlwaysAs(sql`to_tsvector('english', "text")`),
   },
   (t) => [primaryKey({ columns: [t.setKey, t.idx] }), index('chunks_tsv_idx').using('gin', t.tsv)],
+);
+
+/**
+ * Embedding vectors of chunks, per embeddings model, for related-chunk search when a config names an embeddings
+ * endpoint. Stored as little-endian float32 bytes; computed once and reused by every run (a resumed run embeds
+ * nothing twice).
+ */
+export const chunkEmbeddings = pgTable(
+  'chunk_embeddings',
+  {
+    setKey: text('set_key').notNull(),
+    idx: integer('idx').notNull(),
+    model: text('model').notNull(),
+    vector: bytea('vector').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.setKey, t.idx, t.model] }),
+    foreignKey({ columns: [t.setKey, t.idx], foreignColumns: [chunks.setKey, chunks.idx] }).onDelete('cascade'),
+  ],
 );

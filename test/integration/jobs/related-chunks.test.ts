@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { chunkDocuments, relatedChunks } from '../../../src/jobs/chunk-store.ts';
 import type { ChunkView } from '../../../src/pipelines/stage.ts';
+import { startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { createTestDatabase } from '../../support/test-db.ts';
 
 const target =
@@ -87,6 +88,41 @@ describe('related chunks', () => {
       const texts = related.get(chunk.id)?.map((c) => c.text) ?? [];
       expect(texts).not.toContain(chunk.text);
       expect(related.get(chunk.id)?.map((c) => c.id)).not.toContain(chunk.id);
+    }
+  });
+
+  it('fuses in embedding similarity when an embeddings endpoint is given, embedding each chunk once', async () => {
+    const llm = await startFakeLlm();
+    try {
+      const embeddings = { baseUrl: llm.url, model: 'fake-embeddings', apiKey: '' };
+      const related = await relatedChunks({ db: database.db }, pool, 3, { embeddings });
+      const targetChunk = pool.find((c) => c.text.startsWith('Field water'));
+      const top = related.get(targetChunk?.id ?? '')?.map((c) => c.text) ?? [];
+      expect(top[0]).toMatch(/^Purification tablets/);
+      const first = (await llm.counters()).byPromptId.embeddings ?? 0;
+      expect(first).toBeGreaterThan(0);
+      // Stored per chunk and model: asking again sends nothing to the endpoint, and ranks the same.
+      const again = await relatedChunks({ db: database.db }, pool, 3, { embeddings });
+      expect((await llm.counters()).byPromptId.embeddings).toBe(first);
+      expect(again.get(targetChunk?.id ?? '')?.map((c) => c.text)).toEqual(top);
+
+      // Chunks without a word in common: full-text search relates nothing, the vector ranking still does.
+      const unrelated = await chunkDocuments(
+        { db: database.db },
+        [
+          'Sentries challenge everyone approaching the perimeter at night.',
+          'Mortars need a firm baseplate when emplaced on soft ground.',
+          'Helicopters hover while casualties are loaded aboard quickly.',
+        ].map((text, i) => ({ sourceName: 'misc', metadata: `m${i}.txt`, text })),
+        64,
+      );
+      expect(unrelated.length).toBe(3);
+      const lexicalOnly = await relatedChunks({ db: database.db }, unrelated, 2);
+      expect([...lexicalOnly.values()].every((list) => list.length === 0)).toBe(true);
+      const fused = await relatedChunks({ db: database.db }, unrelated, 2, { embeddings });
+      expect([...fused.values()].map((list) => list.length)).toEqual([2, 2, 2]);
+    } finally {
+      await llm.close();
     }
   });
 

@@ -137,9 +137,9 @@ describe('parse warnings', () => {
     ]);
   });
 
-  it('says that an embeddings endpoint is stored but not used yet', () => {
+  it('says that an embeddings endpoint is stored but not called yet', () => {
     const { warnings } = accepted('embeddings:\n  base_url: http://127.0.0.1:9000/v1\n  model: all-minilm\n');
-    expect(warnings).toEqual([{ path: 'embeddings', message: expect.stringMatching(/not used yet.*full-text/) }]);
+    expect(warnings).toEqual([{ path: 'embeddings', message: expect.stringMatching(/not called yet/) }]);
   });
 
   it('warns that a "(set)" marker sent back is not a key', () => {
