@@ -9,7 +9,9 @@ const K = 60;
 export function fuseRankings(rankings: ReadonlyArray<readonly string[]>, limit: number): string[] {
   const scores = new Map<string, number>();
   for (const ranking of rankings) {
-    ranking.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (K + i + 1)));
+    ranking.forEach((id, i) => {
+      scores.set(id, (scores.get(id) ?? 0) + 1 / (K + i + 1));
+    });
   }
   return [...scores.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
