@@ -1,0 +1,143 @@
+/**
+ * Runs under faults, with stand-in stages whose items the test controls: an item that always throws is retried and
+ * then recorded as failed with its error (the run still finishes and says so); a cancel stops a run in progress,
+ * aborts its items' work, and a second cancel is refused; a graceful stop lets an item in flight finish.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StageDefinition } from '../../../src/pipelines/stage.ts';
+import { outcome } from '../../../src/pipelines/step.ts';
+import { startTestService, type TestService } from '../../support/service.ts';
+import { upload } from '../../support/upload.ts';
+import { waitFor } from '../../support/wait.ts';
+
+/** How the stand-in stage treats each item, set per test. */
+let behaviour: (n: number, signal: AbortSignal) => Promise<void> = async () => {};
+const attempts = new Map<number, number>();
+const aborted = new Set<number>();
+
+const controllable: StageDefinition<{ n: number }, { n: number }> = {
+  kind: 'representation_variation',
+  async plan() {
+    return Array.from({ length: 4 }, (_, n) => ({ key: `item-${n}`, input: { n } }));
+  },
+  async process(input, ctx) {
+    attempts.set(input.n, (attempts.get(input.n) ?? 0) + 1);
+    ctx.signal.addEventListener('abort', () => aborted.add(input.n));
+    await behaviour(input.n, ctx.signal);
+    return outcome.done({ n: input.n });
+  },
+  async finish() {},
+};
+
+let t: TestService;
+let projectId: string;
+let configId: string;
+
+beforeAll(async () => {
+  t = await startTestService({
+    settings: { jobRetryLimit: 1 },
+    extraStages: [controllable as unknown as StageDefinition],
+  });
+  const project = await t.client.POST('/v1/projects', { body: { name: 'faults' } });
+  projectId = project.data?.id as string;
+  const source = await t.client.POST('/v1/projects/{id}/sources', {
+    params: { path: { id: projectId } },
+    body: { name: 'docs' },
+  });
+  await upload(t.baseUrl, source.data?.id as string, [{ name: 'a.txt', data: 'A document for the fault tests.' }]);
+  const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/yaml' },
+    body: 'dataset_context: faults\n',
+  });
+  configId = ((await config.json()) as { id: string }).id;
+});
+afterAll(async () => {
+  behaviour = async () => {};
+  await t?.stop();
+});
+
+const startRun = async () => {
+  const run = await t.client.POST('/v1/projects/{id}/runs', {
+    params: { path: { id: projectId } },
+    body: { config_id: configId },
+  });
+  return run.data?.id as string;
+};
+const status = async (runId: string) => (await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data;
+const stageOf = async (runId: string) =>
+  (await status(runId))?.stages.find((s) => s.name === 'representation_variation');
+
+describe('faults', () => {
+  it('retries an item that keeps failing, then records it as failed with its error; the run still finishes', async () => {
+    attempts.clear();
+    behaviour = async (n) => {
+      if (n === 2) throw new Error('the stand-in stage broke on item 2');
+    };
+    const runId = await startRun();
+    const finished = await waitFor(
+      async () => {
+        const s = await status(runId);
+        return s && ['succeeded', 'failed', 'canceled'].includes(s.status) ? s : undefined;
+      },
+      { what: 'the run to finish', timeoutMs: 60_000 },
+    );
+    // Failed items are counted, not fatal: the run completes with what could be made.
+    expect(finished.status).toBe('succeeded');
+    const stage = finished.stages.find((s) => s.name === 'representation_variation');
+    expect(stage?.items).toMatchObject({ total: 4, done: 3, failed: 1, pending: 0 });
+    expect(attempts.get(2)).toBe(2); // the first attempt and one retry (JOB_RETRY_LIMIT 1)
+    const reason = Object.keys(stage?.reasons ?? {}).find((r) => r.includes('item 2'));
+    expect(reason).toMatch(/^failed after 2 attempts: the stand-in stage broke on item 2/);
+    const events = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: runId }, query: {} } });
+    expect(events.data?.items.some((e) => e.type === 'item.failed' && e.stage === 'representation_variation')).toBe(
+      true,
+    );
+  });
+
+  it('cancels a run in progress: its items are aborted, nothing more is recorded, and a second cancel is refused', async () => {
+    aborted.clear();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    behaviour = (_n, signal) =>
+      new Promise<void>((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason));
+        void gate.then(resolve);
+      });
+    const runId = await startRun();
+    await waitFor(async () => (await stageOf(runId))?.state === 'running' && aborted.size === 0 && attempts.size > 0, {
+      what: 'items to be in flight',
+    });
+    const canceled = await t.client.POST('/v1/runs/{id}/cancel', { params: { path: { id: runId } } });
+    expect(canceled.response.status).toBe(200);
+    expect(canceled.data?.status).toBe('canceled');
+    await waitFor(async () => aborted.size > 0, { what: 'the in-flight items to be aborted' });
+    release();
+    const again = await t.client.POST('/v1/runs/{id}/cancel', { params: { path: { id: runId } } });
+    expect(again.response.status).toBe(409);
+    expect(again.response.headers.get('content-type')).toContain('application/problem+json');
+    expect((await stageOf(runId))?.items.done).toBe(0);
+    expect((await status(runId))?.status).toBe('canceled');
+  });
+
+  // Last: it stops this service's worker.
+  it('stops gracefully: items in flight when the worker is told to stop finish and are recorded', async () => {
+    attempts.clear();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    behaviour = () => gate;
+    const runId = await startRun();
+    await waitFor(async () => (await stageOf(runId))?.state === 'running' && attempts.size === 4, {
+      what: 'four items to be in flight',
+    });
+    const stopping = t.service.worker?.stop(20_000);
+    // The items are still blocked when the stop begins; it must wait for them rather than abandon them.
+    setTimeout(release, 300);
+    await stopping;
+    expect((await stageOf(runId))?.items).toMatchObject({ done: 4, pending: 0 });
+  });
+});
