@@ -127,6 +127,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     | { ok: true; text: string; cached: boolean; inputTokens: number; outputTokens: number; latencyMs: number }
     | { ok: false; reason: string };
 
+  /**
+   * Identical calls in flight at once in this process (two stages asking the same question of the same model before
+   * either answer is stored) share one request; the others count as cache hits.
+   */
+  const inFlight = new Map<string, Promise<Answer>>();
+
   /** The cached answer, else a fresh one, stored before anything else happens (a crash then loses no paid call). */
   async function answerFor(
     binding: StageBinding,
@@ -138,6 +144,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
   ): Promise<Answer> {
     const cached = await cache.get(key);
     if (cached) return { ok: true, text: cached.text, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
+    const pending = inFlight.get(key);
+    if (pending) {
+      // If the other caller's request fails or is aborted with its own signal, this call makes its own.
+      const shared = await pending.catch(() => undefined);
+      if (shared?.ok) return { ...shared, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
+    }
+    const own = fetchAnswer(binding, endpoint, request, prompt, stop, key);
+    inFlight.set(key, own);
+    try {
+      return await own;
+    } finally {
+      if (inFlight.get(key) === own) inFlight.delete(key);
+    }
+  }
+
+  async function fetchAnswer(
+    binding: StageBinding,
+    endpoint: Endpoint,
+    request: LlmCall<unknown>,
+    prompt: RenderedPrompt,
+    stop: string[] | undefined,
+    key: string,
+  ): Promise<Answer> {
     const promptText = prompt.kind === 'chat' ? prompt.messages.map((m) => m.content).join('\n') : prompt.prompt;
     const sent = await sendWithRetries(transport, {
       binding,

@@ -110,6 +110,15 @@ describe('response cache', () => {
     expect(usage).toMatchObject({ calls: 2, cachedCalls: 1 });
   });
 
+  it('sends identical calls made at the same time once, the others counted as cached', async () => {
+    const { llm, runId } = port();
+    const answers = await Promise.all([1, 2, 3].map(() => llm.call(summaryCall('Geese honk in formation.'))));
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect((await fake.counters()).requests).toBe(1);
+    const usage = (await usageByStage(database.db, runId)).get('test_stage');
+    expect(usage).toMatchObject({ calls: 3, cachedCalls: 2 });
+  });
+
   it('keeps samples, models and sampling apart', async () => {
     const { llm } = port();
     await llm.call(summaryCall('Ducks quack.'));

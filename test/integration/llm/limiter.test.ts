@@ -55,11 +55,15 @@ it('hands slots on locally and gives them all back when the work is done', async
   await workload(gauge, l, 'scope-a', 5, 40, 10);
   expect(gauge.max).toBe(5);
   await waitFor(async () => Object.keys(l.snapshot()).length === 0, { what: 'scope state to be dropped' });
-  const held = await queryRows<{ n: number }>(
-    database.db,
-    sql`select count(*)::int as n from llm_slots where scope = 'scope-a' and holder is not null`,
-  );
-  expect(held[0]?.n).toBe(0);
+  // The give-back statement may still be on its way when the local state is gone: wait for the table, not time.
+  const held = async () =>
+    (
+      await queryRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from llm_slots where scope = 'scope-a' and holder is not null`,
+      )
+    )[0]?.n;
+  await waitFor(async () => (await held()) === 0, { what: 'every lease to be given back', timeoutMs: 5000 });
 });
 
 it('holds the limit across two processes sharing the database, and both get work done', async () => {
