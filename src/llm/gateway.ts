@@ -97,7 +97,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         sampleIndex: request.sampleIndex ?? 0,
         attempt,
       });
-      const answer = await answerFor(binding, endpoint, request, prompt, stop, key);
+      const answer = await answerFor(key, () => fetchAnswer(binding, endpoint, request, prompt, stop, key));
       if (!answer.ok) return answer;
       const stripped = stripThink(answer.text);
       const result: ParseResult<T> = stripped.ok
@@ -133,15 +133,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
    */
   const inFlight = new Map<string, Promise<Answer>>();
 
-  /** The cached answer, else a fresh one, stored before anything else happens (a crash then loses no paid call). */
-  async function answerFor(
-    binding: StageBinding,
-    endpoint: Endpoint,
-    request: LlmCall<unknown>,
-    prompt: RenderedPrompt,
-    stop: string[] | undefined,
-    key: string,
-  ): Promise<Answer> {
+  /** The cached answer, else the answer of an identical call in flight, else a fresh one from `fetch`. */
+  async function answerFor(key: string, fetch: () => Promise<Answer>): Promise<Answer> {
     const cached = await cache.get(key);
     if (cached) return { ok: true, text: cached.text, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
     const pending = inFlight.get(key);
@@ -150,7 +143,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const shared = await pending.catch(() => undefined);
       if (shared?.ok) return { ...shared, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
     }
-    const own = fetchAnswer(binding, endpoint, request, prompt, stop, key);
+    const own = fetch();
     inFlight.set(key, own);
     try {
       return await own;
@@ -159,6 +152,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
+  /** A fresh answer, stored before anything else happens (a crash then loses no paid call). */
   async function fetchAnswer(
     binding: StageBinding,
     endpoint: Endpoint,
