@@ -43,11 +43,12 @@ function readYaml(text: string): ReadResult {
   }
 }
 
+/** Worded as V8 (Node 22+) words it, so a JSON error reads the same whichever side found the position. */
 function lineAndColumn(text: string, position: number): string {
   const before = text.slice(0, position);
   const line = before.split('\n').length;
   const column = position - before.lastIndexOf('\n');
-  return `line ${line}, column ${column}`;
+  return `line ${line} column ${column}`;
 }
 
 /**
@@ -56,7 +57,7 @@ function lineAndColumn(text: string, position: number): string {
  */
 function locateWithYaml(text: string): string | undefined {
   const position = parseDocument(text).errors[0]?.linePos?.[0];
-  return position ? `line ${position.line}, column ${position.col}` : undefined;
+  return position ? `line ${position.line} column ${position.col}` : undefined;
 }
 
 function readJson(text: string): ReadResult {
