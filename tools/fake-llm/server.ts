@@ -60,6 +60,14 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       counters.byPromptId.embeddings = (counters.byPromptId.embeddings ?? 0) + 1;
       const request = JSON.parse(body || '{}') as { input?: string | string[]; model?: string };
       const inputs = typeof request.input === 'string' ? [request.input] : (request.input ?? []);
+      // Scripted transport faults apply here too, so the embeddings client's retries can be tested.
+      const scripted = options.script?.[0];
+      if (scripted === '429' || scripted === '500') {
+        options.script?.shift();
+        count(scripted);
+        if (scripted === '429') res.setHeader('retry-after', String(options.retryAfterSeconds ?? 1));
+        return send(res, Number(scripted), { error: { message: `scripted ${scripted} (fake)` } });
+      }
       count('200');
       return send(res, 200, {
         object: 'list',

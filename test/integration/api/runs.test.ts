@@ -124,21 +124,6 @@ describe('runs', () => {
     expect(list.data?.items.filter((r) => r.id === first.data?.id)).toHaveLength(1);
   });
 
-  it('cancels a run in progress', async () => {
-    const created = await t.client.POST('/v1/projects/{id}/runs', {
-      params: { path: { id: projectId } },
-      body: { config_id: configId },
-    });
-    const runId = created.data?.id as string;
-    const canceled = await t.client.POST('/v1/runs/{id}/cancel', { params: { path: { id: runId } } });
-    // It may have finished already on a fast machine; either way the answer is precise.
-    if (canceled.response.status === 200) {
-      expect(canceled.data?.status).toBe('canceled');
-    } else {
-      expect(canceled.response.status).toBe(409);
-    }
-  });
-
   it('rejects unknown configs and unknown ids precisely', async () => {
     const res = await t.client.POST('/v1/projects/{id}/runs', {
       params: { path: { id: projectId } },
