@@ -36,18 +36,19 @@ export interface ProviderClient {
 // The SDK refuses to start without a key; local servers (llama.cpp, vLLM, Ollama) ignore whatever is sent.
 const NO_KEY = 'sk-no-key';
 
-export function createOpenAiProvider(): ProviderClient {
-  const clients = new Map<string, OpenAI>();
-  const clientFor = (baseUrl: string, apiKey: string): OpenAI => {
-    const key = `${baseUrl}\u0000${apiKey}`;
-    let client = clients.get(key);
-    if (!client) {
-      client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey || NO_KEY, maxRetries: 0 });
-      clients.set(key, client);
-    }
-    return client;
-  };
+/** One SDK client per (base URL, key), shared by completions and embeddings so connections are reused. */
+const clients = new Map<string, OpenAI>();
+function clientFor(baseUrl: string, apiKey: string): OpenAI {
+  const key = `${baseUrl}\u0000${apiKey}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey || NO_KEY, maxRetries: 0 });
+    clients.set(key, client);
+  }
+  return client;
+}
 
+export function createOpenAiProvider(): ProviderClient {
   return {
     async complete(request) {
       const client = clientFor(request.endpoint.baseUrl, request.endpoint.apiKey);
@@ -96,7 +97,7 @@ export async function embedBatch(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<{ vectors: number[][]; inputTokens: number | undefined }> {
-  const client = new OpenAI({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey || NO_KEY, maxRetries: 0 });
+  const client = clientFor(endpoint.baseUrl, endpoint.apiKey);
   try {
     const response = await client.embeddings.create(
       { model: endpoint.model, input: inputs, encoding_format: 'float' },
