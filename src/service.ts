@@ -18,6 +18,7 @@ import { JobQueue } from './jobs/queue.ts';
 import type { StageDeps } from './jobs/stage-deps.ts';
 import { createStageRegistry } from './jobs/stage-registry.ts';
 import { Worker } from './jobs/worker.ts';
+import { closeHttpServer, closeNodeServer } from './lib/http-close.ts';
 import { createGateway, type Gateway } from './llm/gateway.ts';
 import { loadPrompts } from './llm/prompts.ts';
 import type { StageDefinition } from './pipelines/stage.ts';
@@ -154,8 +155,9 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     log,
     localMode,
     async stop() {
-      await app?.close();
-      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
+      const grace = { graceMs: settings.shutdownGraceMs };
+      if (app) await closeHttpServer(app.server, () => app.close(), grace);
+      if (metricsServer) await closeHttpServer(metricsServer, () => closeNodeServer(metricsServer), grace);
       await worker?.stop();
       await gateway?.close();
       await queue.stop();

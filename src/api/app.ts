@@ -33,6 +33,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // client) is closed instead; event streams send a heartbeat well inside that.
     connectionTimeout: 120_000,
     requestTimeout: 0,
+    // Close idle keep-alive connections when closing; service.stop() also closes the ones that go idle later.
+    forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -37,6 +37,8 @@ const envSchema = z.object({
   /** Attempts per job before it is dead-lettered. */
   JOB_RETRY_LIMIT: z.coerce.number().int().min(0).default(3),
   HUGGINGFACE_HUB_URL: z.string().url().default('https://huggingface.co'),
+  /** On stop, requests still in flight after this long (an event stream, a slow download) are cut. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   PRETTY_LOGS: bool.optional(),
 });
 
@@ -55,6 +57,7 @@ export type Settings = {
   jobHeartbeatSeconds: number;
   jobRetryLimit: number;
   huggingfaceHubUrl: string;
+  shutdownGraceMs: number;
 };
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Settings> = {}): Settings {
@@ -79,6 +82,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     jobHeartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
     jobRetryLimit: e.JOB_RETRY_LIMIT,
     huggingfaceHubUrl: e.HUGGINGFACE_HUB_URL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     ...overrides,
   };
 }

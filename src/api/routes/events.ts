@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RunEventRow } from '../../db/queries/run-events.ts';
@@ -32,6 +33,10 @@ const toEvent = (e: RunEventRow): z.infer<typeof RunEvent> => ({
 const terminal = new Set(['succeeded', 'failed', 'canceled']);
 
 const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  // Open event streams end when the server closes, so a stop does not wait for clients that never hang up.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
+
   app.get(
     '/v1/runs/:id/events',
     {
@@ -75,9 +80,11 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       });
       let cursor = after;
       let closed = false;
-      request.raw.on('close', () => {
+      const stop = () => {
         closed = true;
-      });
+      };
+      request.raw.on('close', stop);
+      closing.signal.addEventListener('abort', stop, { once: true });
       let lastWrite = Date.now();
       while (!closed) {
         const batch = await listEvents(deps.db, run.id, cursor, 500);
@@ -99,8 +106,9 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
           res.write(': keep-alive\n\n');
           lastWrite = Date.now();
         }
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500, undefined, { signal: closing.signal }).catch(() => {});
       }
+      closing.signal.removeEventListener('abort', stop);
       res.end();
     },
   );

@@ -1,6 +1,9 @@
 /**
  * A worker that dies mid-stage: its items in flight are retried by another worker once their heartbeat lapses,
  * finished items are not redone, and the run finishes.
+ *
+ * About 20 s long, on purpose: the dead worker's jobs are only retried once their heartbeat (10 s, pg-boss's
+ * minimum) has lapsed and the monitor has noticed.
  */
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -102,10 +102,11 @@ it('takes over the slots of a crashed process once their leases expire', async (
 });
 
 it('renews leases while they are held, so a long call keeps its slot', async () => {
-  const a = limiter({ leaseTtlMs: 200, renewEveryMs: 50 });
+  // Renewal every 100 ms against a 2 s lease: only a stall of nearly 2 s on a loaded machine could lose the slot.
+  const a = limiter({ leaseTtlMs: 2000, renewEveryMs: 100 });
   const b = limiter();
   const lease = await a.acquire('scope-e', 1);
-  await new Promise((r) => setTimeout(r, 400)); // longer than the TTL: only renewal keeps the slot
+  await new Promise((r) => setTimeout(r, 2500)); // longer than the TTL: only renewal keeps the slot
   const controller = new AbortController();
   const other = b.acquire('scope-e', 1, controller.signal);
   const outcome = await Promise.race([other.then(() => 'acquired'), new Promise((r) => setTimeout(r, 200, 'waiting'))]);
