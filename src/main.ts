@@ -31,8 +31,14 @@ const { log } = service;
 
 if (service.app) {
   const local = await service.localMode();
-  const host = local ? '127.0.0.1' : (settings.host ?? '0.0.0.0');
-  if (local) {
+  let host = settings.host ?? '0.0.0.0';
+  if (local && settings.allowUnauthenticated) {
+    log.warn(
+      { host },
+      'no API keys exist and ALLOW_UNAUTHENTICATED is set: anyone who can reach this address acts as the local tenant',
+    );
+  } else if (local) {
+    host = '127.0.0.1';
     log.warn(
       'no API keys exist: requests act as the local tenant, so the server listens on 127.0.0.1 only (create a key with `npm run apikey -- create NAME`)',
     );

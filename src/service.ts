@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { type App, buildApp } from './api/app.ts';
+import { loadSecretBox } from './config/secret-keys.ts';
 import type { Settings } from './config/settings.ts';
 import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
 import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
@@ -66,7 +67,8 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     (await openDatabase({ databaseUrl: settings.databaseUrl, pgliteDir: path.join(settings.dataDir, 'pg') }));
   if (!overrides.database) await migrateDatabase(database);
   const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
-  const deps: StageDeps = { db: database.db, blobs, settings };
+  const secretBox = loadSecretBox(settings);
+  const deps: StageDeps = { db: database.db, blobs, settings, secretBox };
   const registry = createStageRegistry(deps, overrides.extraStages);
   const queue = await JobQueue.start(database, {
     heartbeatSeconds: settings.jobHeartbeatSeconds,
@@ -118,6 +120,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       db: database.db,
       blobs,
       settings,
+      secretBox,
       registry: metrics,
       ...(log.level === 'silent' ? {} : { logger: log }),
       jobs: {

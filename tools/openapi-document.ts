@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { buildApp } from '../src/api/app.ts';
 import { loadSettings } from '../src/config/settings.ts';
 import type { Db } from '../src/db/client.ts';
+import type { SecretBox } from '../src/lib/secret-box.ts';
 import type { BlobStore } from '../src/storage/blob-store.ts';
 
 /** The OpenAPI document as the app generates it; registering routes touches no database, so none is opened. */
@@ -13,6 +14,7 @@ export async function renderOpenApi(): Promise<string> {
     db: {} as Db,
     blobs: {} as BlobStore,
     settings: loadSettings({}),
+    secretBox: {} as SecretBox,
     registry: new Registry(),
     jobs: { sendAdvance: unused, sendExtractFile: unused, availableStages: new Set() },
     auth: { tenantForKey: unused, localTenant: unused },

@@ -8,9 +8,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { newId } from '../lib/ids.ts';
 import type { AppDeps } from './deps.ts';
 import auth from './plugins/auth.ts';
+import inputGuard from './plugins/input-guard.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
-import problemDetails from './plugins/problem-details.ts';
+import problemDetails, { clientErrorProblem, frameworkProblem } from './plugins/problem-details.ts';
 import artifactRoutes from './routes/artifacts.ts';
 import configRoutes from './routes/configs.ts';
 import eventRoutes from './routes/events.ts';
@@ -26,8 +27,15 @@ export type App = FastifyInstance;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    genReqId: () => newId('request'),
-    requestIdHeader: 'x-request-id',
+    // A client's X-Request-Id is used when it is a plain token of reasonable length; anything else (it is echoed
+    // into headers, bodies and logs) is replaced by our own id.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : newId('request');
+    },
+    requestIdHeader: false,
+    frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
     bodyLimit: 4 * 1024 * 1024,
     // No whole-request deadline: a 512 MiB upload streams for minutes. A socket idle for two minutes (a stalled
     // client) is closed instead; event streams send a heartbeat well inside that.
@@ -48,7 +56,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     limits: { fileSize: deps.settings.maxUploadBytes, files: deps.settings.maxFilesPerUpload, fields: 20, parts: 200 },
   });
   await app.register(metrics, { registry: deps.registry });
-  await app.register(auth, deps.auth);
+  await app.register(inputGuard);
+  await app.register(auth, {
+    ...deps.auth,
+    allowUnauthenticated: deps.settings.allowUnauthenticated,
+    publicOps: deps.settings.publicOpsEndpoints,
+  });
 
   const routes = [
     projectRoutes,

@@ -3,12 +3,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 
 export interface AppDeps {
   db: Db;
   blobs: BlobStore;
   settings: Settings;
+  /** Seals the secrets of configs before they are stored. */
+  secretBox: SecretBox;
   registry: Registry;
   /** The job layer as the API sees it. */
   jobs: {

@@ -40,6 +40,18 @@ const envSchema = z.object({
   /** On stop, requests still in flight after this long (an event stream, a slow download) are cut. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   PRETTY_LOGS: bool.optional(),
+  /**
+   * Serve requests without an API key on a non-loopback address while no key exists. Off by default: without keys
+   * the server binds 127.0.0.1, and a server on another address refuses keyless requests even after its last key
+   * is revoked.
+   */
+  ALLOW_UNAUTHENTICATED: bool.default(false),
+  /** /metrics, /docs and /openapi.json without a key; unset = only when the server is bound to loopback. */
+  PUBLIC_OPS_ENDPOINTS: bool.optional(),
+  /** Encrypts API keys inside configs (base64 of 32 bytes); unset = DATA_DIR/secrets.key, created on first start. */
+  SECRETS_KEY: z.string().optional(),
+  /** Retired secrets keys, comma-separated, still used to read secrets sealed before a rotation. */
+  SECRETS_KEY_PREVIOUS: z.string().optional(),
 });
 
 export type Settings = {
@@ -58,6 +70,10 @@ export type Settings = {
   jobRetryLimit: number;
   huggingfaceHubUrl: string;
   shutdownGraceMs: number;
+  allowUnauthenticated: boolean;
+  publicOpsEndpoints: boolean | undefined;
+  secretsKey: string | undefined;
+  secretsKeyPrevious: string[];
 };
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Settings> = {}): Settings {
@@ -83,6 +99,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     jobRetryLimit: e.JOB_RETRY_LIMIT,
     huggingfaceHubUrl: e.HUGGINGFACE_HUB_URL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
+    publicOpsEndpoints: e.PUBLIC_OPS_ENDPOINTS,
+    secretsKey: e.SECRETS_KEY,
+    secretsKeyPrevious: (e.SECRETS_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     ...overrides,
   };
 }

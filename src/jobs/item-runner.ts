@@ -61,7 +61,7 @@ export class ItemRunner {
     const stage = (await getStages(db, run.id)).find((s) => s.name === data.stage);
     const definition = stage && this.registry.get(stage.kind);
     if (!stage || !definition) throw new Error(`stage ${data.stage} cannot be processed by this worker`);
-    const runConfig = await getConfigForRun(db, run);
+    const runConfig = await getConfigForRun(this.deps, run);
     const info = runInfo(run, stage, runConfig.config);
     const ctx: ProcessContext = {
       ...info,

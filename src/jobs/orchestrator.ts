@@ -85,7 +85,7 @@ export class Orchestrator {
     }
     await appendEvent(db, run.id, 'stage.started', {}, stage.name);
     try {
-      const { config } = await getConfigForRun(db, run);
+      const { config } = await getConfigForRun(this.deps, run);
       const items = await definition.plan(createPlanContext(this.deps, runInfo(run, stage, config)));
       await insertItems(db, run.id, stage.name, items);
       const pending = await pendingItemKeys(db, run.id, stage.name);
@@ -109,7 +109,7 @@ export class Orchestrator {
     const definition = this.registry.get(stage.kind);
     try {
       if (definition) {
-        const { config } = await getConfigForRun(db, run);
+        const { config } = await getConfigForRun(this.deps, run);
         await definition.finish(createFinishContext(this.deps, runInfo(run, stage, config)));
       }
       if (await transitionStage(db, run.id, stage.name, ['finishing'], 'succeeded')) {

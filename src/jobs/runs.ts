@@ -20,6 +20,7 @@ import {
 import { allSourcesOfProject } from '../db/queries/sources.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
 import { getConfigForRun } from './run-config.ts';
 import { buildStageGraph } from './stage-graph.ts';
 
@@ -37,11 +38,12 @@ export interface CreateRunRequest {
 
 /** Returns the run and whether it was created by this call (false: an earlier request with the same key). */
 export async function createRun(
-  db: Db,
+  deps: { db: Db; secretBox: SecretBox },
   starter: RunStarter,
   availableStages: ReadonlySet<string>,
   request: CreateRunRequest,
 ): Promise<{ run: RunRow; created: boolean }> {
+  const { db } = deps;
   if (request.idempotencyKey) {
     const existing = await findRunByIdempotencyKey(db, request.projectId, request.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, request);
@@ -52,7 +54,7 @@ export async function createRun(
       errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
     });
   }
-  const { config } = await getConfigForRun(db, { configId: request.configId });
+  const { config } = await getConfigForRun(deps, { configId: request.configId });
   const sources = await resolveRunSources(db, request.projectId, config);
   const graph = buildStageGraph(config, availableStages);
   const runId = newId('run');

@@ -92,7 +92,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
 async function embeddingsOfRun(deps: StageDeps, runId: string) {
   const run = await getRunById(deps.db, runId);
   if (!run) return undefined;
-  const { config, secrets } = await getConfigForRun(deps.db, run);
+  const { config, secrets } = await getConfigForRun(deps, run);
   return resolveEmbeddings(config, secrets);
 }
 

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 
 /** What the job layer's own stages and contexts are built from. */
@@ -7,4 +8,6 @@ export interface StageDeps {
   db: Db;
   blobs: BlobStore;
   settings: Settings;
+  /** Opens the secrets of configs (sealed at rest). */
+  secretBox: SecretBox;
 }

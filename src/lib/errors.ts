@@ -14,6 +14,7 @@ export type ProblemKind =
   | 'conflict'
   | 'unauthorized'
   | 'payload-too-large'
+  | 'uri-too-long'
   | 'unsupported-media-type'
   | 'method-not-allowed'
   | 'not-acceptable'
@@ -30,6 +31,7 @@ export const problemStatus: Record<ProblemKind, number> = {
   'not-acceptable': 406,
   conflict: 409,
   'payload-too-large': 413,
+  'uri-too-long': 414,
   'unsupported-media-type': 415,
   'range-not-satisfiable': 416,
   unprocessable: 422,

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BlobInfo, type BlobStore, BlobTooLargeError } from './blob-store.ts';
+import { type BlobInfo, type BlobStore, BlobTooLargeError, type PutOptions } from './blob-store.ts';
 
 /** Blob store on the local file system under one root directory (the default; `DATA_DIR/blobs`). */
 export class LocalBlobStore implements BlobStore {
@@ -17,22 +17,28 @@ export class LocalBlobStore implements BlobStore {
     return full;
   }
 
-  async put(key: string, body: Readable | Uint8Array | string, options: { maxBytes?: number } = {}): Promise<BlobInfo> {
+  async put(key: string, body: Readable | Uint8Array | string, options: PutOptions = {}): Promise<BlobInfo> {
+    const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
+    // A client can cut an upload off while the directory below is being created, before pipeline() listens. The
+    // stream keeps its error (pipeline rejects with it later); this listener only keeps it from crashing the process.
+    source.on('error', () => {});
     const target = this.resolve(key);
     await mkdir(path.dirname(target), { recursive: true });
     const temp = `${target}.${randomBytes(6).toString('hex')}.partial`;
     const hash = createHash('sha256');
     let size = 0;
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const headBytes = options.headBytes ?? 0;
+    const head: Buffer[] = [];
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
+        if (size < headBytes) head.push(chunk.subarray(0, headBytes - size));
         size += chunk.length;
         if (size > maxBytes) return callback(new BlobTooLargeError(maxBytes));
         hash.update(chunk);
         callback(null, chunk);
       },
     });
-    const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
     try {
       await pipeline(source, meter, createWriteStream(temp));
       await rename(temp, target);
@@ -40,7 +46,7 @@ export class LocalBlobStore implements BlobStore {
       await rm(temp, { force: true });
       throw error;
     }
-    return { size, sha256: hash.digest('hex') };
+    return { size, sha256: hash.digest('hex'), ...(headBytes > 0 ? { head: Buffer.concat(head) } : {}) };
   }
 
   get(key: string): Promise<Buffer> {

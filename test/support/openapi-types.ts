@@ -1914,7 +1914,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (HTTP, jobs, LLM calls, tokens, cost) */
+        /**
+         * Prometheus metrics (HTTP, jobs, LLM calls, tokens, cost)
+         * @description Needs an API key when the server is bound to a non-loopback address, unless PUBLIC_OPS_ENDPOINTS=true (the same holds for /docs and /openapi.json).
+         */
         get: {
             parameters: {
                 query?: never;

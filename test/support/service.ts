@@ -32,7 +32,13 @@ export interface TestService {
 }
 
 export async function startTestService(
-  options: { settings?: Partial<Settings>; llmFor?: LlmPortFactory; extraStages?: StageDefinition[] } = {},
+  options: {
+    settings?: Partial<Settings>;
+    llmFor?: LlmPortFactory;
+    extraStages?: StageDefinition[];
+    /** Bind address; the default is loopback. `0.0.0.0` tests what a server on a network address does. */
+    host?: string;
+  } = {},
 ): Promise<TestService> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'datagen-test-'));
@@ -49,7 +55,7 @@ export async function startTestService(
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
     keyCheckIntervalMs: 0,
   });
-  await service.app?.listen({ host: '127.0.0.1', port: 0 });
+  await service.app?.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = service.app?.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;

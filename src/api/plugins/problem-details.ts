@@ -3,6 +3,7 @@
  * routes (404), known routes with the wrong method (405 with Allow), oversized bodies (413) and unsupported media
  * types (415). 5xx details are logged with the request id and hidden from the client.
  */
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
@@ -16,6 +17,7 @@ const titles: Record<ProblemKind, string> = {
   'not-acceptable': 'Not acceptable',
   conflict: 'Conflict',
   'payload-too-large': 'Payload too large',
+  'uri-too-long': 'URI too long',
   'unsupported-media-type': 'Unsupported media type',
   'range-not-satisfiable': 'Range not satisfiable',
   unprocessable: 'Unprocessable request',
@@ -53,6 +55,40 @@ function kindForStatus(status: number): ProblemKind {
   const found = (Object.entries(problemStatus) as Array<[ProblemKind, number]>).find(([, s]) => s === status);
   if (found) return found[0];
   return status >= 500 ? 'internal' : 'validation';
+}
+
+/**
+ * Errors the router raises before any hook runs (fastify's `frameworkErrors`): a path segment longer than
+ * `maxParamLength`, a malformed percent-encoding.
+ */
+export function frameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, 'uri-too-long', 'a path segment is too long (ids are at most 100 characters)');
+  }
+  return sendProblem(request, reply, 'validation', `the URL is malformed: ${error.message}`);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before fastify sees them (a malformed request line, headers too large, a body
+ * that cannot be delimited) still get a problem+json answer (fastify's `clientErrorHandler`).
+ */
+export function clientErrorProblem(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (error.code === 'ECONNRESET' && socket.destroyed)) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    type: `${problemTypeBase}${tooLarge ? 'request-header-fields-too-large' : 'bad-request'}`,
+    title: tooLarge ? 'Request header fields too large' : 'Bad request',
+    status,
+    detail: tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP',
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 interface RouteShape {

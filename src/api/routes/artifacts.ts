@@ -8,7 +8,7 @@ import { getRun } from '../../db/queries/runs.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { sendBlob } from '../http-range.ts';
-import { IdParam, problemResponses } from '../schemas/common.ts';
+import { Cursor, IdParam, problemResponses } from '../schemas/common.ts';
 
 const Artifact = z
   .object({
@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         querystring: z.object({
           prefix: z.string().max(500).optional().describe('Only paths starting with this, e.g. `pretraining_run/`'),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
-          cursor: z.string().max(1000).optional(),
+          cursor: Cursor(1000).optional(),
         }),
         response: {
           200: z

@@ -6,7 +6,7 @@ import { getProject } from '../../db/queries/projects.ts';
 import { allSourcesOfProject } from '../../db/queries/sources.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
-import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
+import { IdParam, PageQuery, pageOf, problemResponses, validateAllButBody } from '../schemas/common.ts';
 
 const Warning = z.object({ path: z.string(), message: z.string() });
 
@@ -58,9 +58,16 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         body: z.record(z.string(), z.unknown()).meta({ id: 'CompositionConfigInput' }),
         response: { 201: Config, ...problemResponses, 415: problemResponses[400] },
       },
-      validatorCompiler: () => (value) => ({ value }),
+      validatorCompiler: validateAllButBody,
     },
     async (request, reply) => {
+      const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (mediaType !== 'application/json' && !yamlTypes.includes(mediaType)) {
+        throw new ServiceError(
+          'unsupported-media-type',
+          `send the config as application/yaml (or ${yamlTypes.slice(1).join(', ')}) or application/json, not ${mediaType || '(none)'}`,
+        );
+      }
       const project = await getProject(db, request.tenantId, request.params.id);
       if (!project) throw notFound('project', request.params.id);
       const raw: unknown = request.body;
@@ -84,7 +91,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         projectId: project.id,
         name: request.query.name ?? 'config',
         document: result.document,
-        secrets: result.secrets,
+        secrets: deps.secretBox.sealAll(result.secrets),
         warnings,
       });
       return reply.code(201).header('location', `/v1/configs/${config.id}`).send(toConfig(config));

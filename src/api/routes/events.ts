@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RunEventRow } from '../../db/queries/run-events.ts';
 import { listEvents } from '../../db/queries/run-events.ts';
 import { getRun, getRunById } from '../../db/queries/runs.ts';
-import { notFound } from '../../lib/errors.ts';
+import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { IdParam, problemResponses } from '../schemas/common.ts';
 
@@ -31,6 +31,8 @@ const toEvent = (e: RunEventRow): z.infer<typeof RunEvent> => ({
 });
 
 const terminal = new Set(['succeeded', 'failed', 'canceled']);
+/** Event ids are bigserial values; 15 digits stay exact as JS numbers and outlast any run. */
+const EVENT_ID = /^\d{1,15}$/;
 
 const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   // Open event streams end when the server closes, so a stop does not wait for clients that never hang up.
@@ -50,7 +52,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         querystring: z.object({
           after: z
             .string()
-            .regex(/^\d+$/, 'an event id')
+            .regex(EVENT_ID, 'an event id (digits, as `next_cursor` gives them)')
             .optional()
             .describe('Return events after this id (`next_cursor` of the previous page)'),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -64,7 +66,13 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request, reply) => {
       const run = await getRun(deps.db, request.tenantId, request.params.id);
       if (!run) throw notFound('run', request.params.id);
-      const after = Number(request.query.after ?? request.headers['last-event-id'] ?? 0) || 0;
+      const lastEventId = request.headers['last-event-id'];
+      if (lastEventId !== undefined && !EVENT_ID.test(String(lastEventId))) {
+        throw new ServiceError('validation', 'Last-Event-ID must be the id of an event this stream sent', {
+          errors: [{ path: 'headers.last-event-id', message: 'an event id (up to 15 digits)' }],
+        });
+      }
+      const after = Number(request.query.after ?? lastEventId ?? 0);
       if (!(request.headers.accept ?? '').includes('text/event-stream')) {
         const items = await listEvents(deps.db, run.id, after, request.query.limit);
         const last = items[items.length - 1];

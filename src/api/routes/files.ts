@@ -1,5 +1,4 @@
-import { Transform } from 'node:stream';
-import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type Db, isUniqueViolation } from '../../db/client.ts';
 import { deleteFile, type FileRow, findFileByName, getFile, insertFile, listFiles } from '../../db/queries/files.ts';
@@ -11,7 +10,7 @@ import { newId } from '../../lib/ids.ts';
 import { BlobTooLargeError } from '../../storage/blob-store.ts';
 import type { AppDeps } from '../deps.ts';
 import { sendBlob } from '../http-range.ts';
-import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
+import { IdParam, PageQuery, pageOf, problemResponses, validateAllButBody } from '../schemas/common.ts';
 
 export const FileSchema = z
   .object({
@@ -79,12 +78,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
           415: problemResponses[400].describe('Not multipart, or a file of an unsupported format'),
         },
       },
-      // The body is a stream consumed by the handler; only its documentation comes from the schema above.
-      // (fastify types `route.schema` as the whole route schema; at run time it is the one part being compiled).
-      validatorCompiler: (route) =>
-        route.httpPart === 'body'
-          ? () => ({ value: undefined })
-          : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
+      validatorCompiler: validateAllButBody,
     },
     async (request, reply) => {
       const source = await getSource(db, request.tenantId, request.params.id);
@@ -109,20 +103,11 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
           }
           const id = newId('file');
           const blobKey = `projects/${source.projectId}/files/${id}`;
-          // Keep the first 8 KiB as the bytes stream past, for sniffing; the rest goes straight to storage.
-          const head: Buffer[] = [];
-          let headBytes = 0;
-          const peek = new Transform({
-            transform(chunk: Buffer, _encoding, callback) {
-              if (headBytes < 8192) {
-                head.push(chunk);
-                headBytes += chunk.length;
-              }
-              callback(null, chunk);
-            },
+          // The first 8 KiB are kept as the bytes stream past, for sniffing; the rest goes straight to storage.
+          const stored = await blobs.put(blobKey, part.file, {
+            maxBytes: deps.settings.maxUploadBytes,
+            headBytes: 8192,
           });
-          part.file.on('error', (error) => peek.destroy(error));
-          const stored = await blobs.put(blobKey, part.file.pipe(peek), { maxBytes: deps.settings.maxUploadBytes });
           if (part.file.truncated) {
             await blobs.delete(blobKey);
             throw new BlobTooLargeError(deps.settings.maxUploadBytes);
@@ -144,7 +129,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
             errors.push({ path: at, message: `${cleaned.name}: the file is empty` });
             continue;
           }
-          const sniffed = sniffFormat(Buffer.concat(head).subarray(0, 8192), cleaned.name);
+          const sniffed = sniffFormat(stored.head ?? Buffer.alloc(0), cleaned.name);
           if ('error' in sniffed) {
             kind = 'unsupported-media-type';
             errors.push({ path: at, message: `${cleaned.name}: ${sniffed.error}` });
@@ -323,6 +308,21 @@ function uploadError(error: unknown, maxBytes: number): unknown {
   }
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
     return new ServiceError('unsupported-media-type', 'upload files as multipart/form-data');
+  }
+  // busboy's parse errors: no boundary, a malformed part header, a body that ends before its closing boundary, or
+  // a client that went away mid-upload. The body is the client's to fix, so this is a 400 and never a 500.
+  const message = error instanceof Error ? error.message : '';
+  if (/Multipart: |Malformed part header|Unexpected end of|terminated early/.test(message) || code === 'ECONNRESET') {
+    return new ServiceError(
+      'validation',
+      `the multipart body is malformed or incomplete (${message}); nothing was kept`,
+      {
+        errors: [{ path: 'body', message }],
+      },
+    );
+  }
+  if (message === 'aborted' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new ServiceError('validation', 'the upload was cut off before it ended; nothing was kept');
   }
   return error;
 }

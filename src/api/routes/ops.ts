@@ -43,7 +43,9 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       schema: {
         tags: ['ops'],
         summary: 'Prometheus metrics (HTTP, jobs, LLM calls, tokens, cost)',
-        security: [],
+        description:
+          'Needs an API key when the server is bound to a non-loopback address, unless PUBLIC_OPS_ENDPOINTS=true (the same holds for /docs and /openapi.json).',
+        security: [{ bearer: [] }, {}],
         response: { 200: z.string() },
       },
     },

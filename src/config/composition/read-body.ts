@@ -10,6 +10,9 @@ import type { ProblemFieldError } from '../../lib/errors.ts';
 export const ROOT_PATH = '(root)';
 /** Alias expansions allowed while building the value; real configs use none or a handful. */
 export const MAX_ALIAS_COUNT = 100;
+/** Nesting allowed in a config; the original's deepest value (a list of mappings in a section) is four levels down. */
+export const MAX_DEPTH = 32;
+const TOO_DEEP = `the document is nested too deeply (a config needs at most ${MAX_DEPTH} levels)`;
 
 export type BodyFormat = 'yaml' | 'json';
 export type ReadResult = { ok: true; value: unknown } | { ok: false; errors: ProblemFieldError[] };
@@ -24,6 +27,8 @@ function readYaml(text: string): ReadResult {
   // Warnings (unresolved custom tags, odd keys) are errors too: a config has no use for them and they would
   // otherwise turn into silently different values.
   const problems = [...doc.errors, ...doc.warnings];
+  // The parser recurses per nesting level: thousands of `[` exhaust the stack, which is the input's fault.
+  if (problems.some((p) => /Maximum call stack/.test(p.message))) return rootError(`invalid YAML: ${TOO_DEEP}`);
   if (problems.length > 0) {
     return {
       ok: false,
@@ -39,6 +44,7 @@ function readYaml(text: string): ReadResult {
           'attacks exhaust memory; write the values out instead of nesting aliases',
       );
     }
+    if (error instanceof RangeError) return rootError(`invalid YAML: ${TOO_DEEP}`);
     return rootError(`invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
   }
 }
@@ -72,6 +78,20 @@ function readJson(text: string): ReadResult {
   }
 }
 
+/** Depth of nested lists and mappings, counted without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function describeKind(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -89,6 +109,7 @@ export function readBody(body: unknown, format: BodyFormat): ReadResult {
       : { ok: true as const, value: input };
   if (!read.ok) return read;
   const value = read.value;
+  if (depthOf(value) > MAX_DEPTH) return rootError(TOO_DEEP);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return rootError(`the config must be a mapping of section names to settings, not ${describeKind(value)}`);
   }
