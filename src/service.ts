@@ -22,7 +22,7 @@ import { Worker } from './jobs/worker.ts';
 import { closeHttpServer, closeNodeServer } from './lib/http-close.ts';
 import { createGateway, type Gateway } from './llm/gateway.ts';
 import { loadPrompts } from './llm/prompts.ts';
-import type { StageDefinition } from './pipelines/stage.ts';
+import type { AnyStageDefinition } from './pipelines/stage.ts';
 import { promptSpecs } from './pipelines/stages.ts';
 import { LocalBlobStore } from './storage/local-blob-store.ts';
 
@@ -47,7 +47,7 @@ export interface ServiceOverrides {
   sweepIntervalMs?: number;
   logger?: Logger;
   /** Additional stage kinds (tests register stages with controllable items). */
-  extraStages?: StageDefinition[];
+  extraStages?: AnyStageDefinition[];
   /** How long the "do any API keys exist" answer is cached (default 5 s; tests use 0). */
   keyCheckIntervalMs?: number;
 }
@@ -77,7 +77,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     monitorIntervalSeconds:
       overrides.monitorIntervalSeconds ?? Math.max(1, Math.min(10, Math.floor(settings.jobHeartbeatSeconds / 2))),
   });
-  await queue.ensureQueues([...registry.keys()]);
+  await queue.ensureQueues(registry.itemKinds());
   const metrics = new Registry();
 
   let keyCheck: { at: number; local: boolean } | undefined;
@@ -124,7 +124,8 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       registry: metrics,
       ...(log.level === 'silent' ? {} : { logger: log }),
       jobs: {
-        availableStages: new Set(registry.keys()),
+        graph: registry.graph,
+        stageWarnings: registry.warnings,
         sendAdvance: async (runId) => {
           await queue.sendAdvance(runId);
           worker?.wake();

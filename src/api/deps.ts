@@ -1,8 +1,11 @@
 /** What the HTTP layer needs from the rest of the service; the composition root (src/service.ts) provides it. */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
+import type { StageNode } from '../jobs/runs.ts';
+import type { ProblemFieldError } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 
@@ -17,7 +20,10 @@ export interface AppDeps {
   jobs: {
     sendAdvance(runId: string): Promise<void>;
     sendExtractFile(fileId: string): Promise<void>;
-    availableStages: ReadonlySet<string>;
+    /** The stage instances a run of this config consists of (skipped ones with their reason). */
+    graph(config: CompositionConfig): StageNode[];
+    /** Config warnings for the parts of the composition this version cannot run. */
+    stageWarnings(config: CompositionConfig): ProblemFieldError[];
   };
   auth: {
     tenantForKey(key: string): Promise<string | undefined>;

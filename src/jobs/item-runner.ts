@@ -10,7 +10,7 @@ import { getRunById, getStages } from '../db/queries/runs.ts';
 import { runItems } from '../db/schema/index.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
-import type { ProcessContext } from '../pipelines/stage.ts';
+import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
 import type { ItemJobData, JobQueue } from './queue.ts';
@@ -22,7 +22,7 @@ import type { StageRegistry } from './stage-registry.ts';
 export interface LlmBindingRequest {
   runId: string;
   stageName: string;
-  section: NonNullable<import('../pipelines/stage.ts').StageDefinition['llmSection']>;
+  section: LlmSection;
   runConfig: RunConfig;
   signal: AbortSignal;
   /** The item's start time: the LLM limiter serves calls of earlier-started items first. */
@@ -60,7 +60,9 @@ export class ItemRunner {
     if (run?.status !== 'running') return;
     const stage = (await getStages(db, run.id)).find((s) => s.name === data.stage);
     const definition = stage && this.registry.get(stage.kind);
-    if (!stage || !definition) throw new Error(`stage ${data.stage} cannot be processed by this worker`);
+    if (!stage || !definition || !isItemStage(definition)) {
+      throw new Error(`stage ${data.stage} cannot be processed by this worker`);
+    }
     const runConfig = await getConfigForRun(this.deps, run);
     const info = runInfo(run, stage, runConfig.config);
     const ctx: ProcessContext = {

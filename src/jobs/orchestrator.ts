@@ -16,9 +16,10 @@ import {
   transitionStage,
 } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { isItemStage } from '../pipelines/stage.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun } from './run-config.ts';
-import { createFinishContext, createPlanContext, runInfo } from './stage-context.ts';
+import { createPlanContext, finishStage, runInfo } from './stage-context.ts';
 import type { StageDeps } from './stage-deps.ts';
 import type { StageRegistry } from './stage-registry.ts';
 
@@ -86,7 +87,10 @@ export class Orchestrator {
     await appendEvent(db, run.id, 'stage.started', {}, stage.name);
     try {
       const { config } = await getConfigForRun(this.deps, run);
-      const items = await definition.plan(createPlanContext(this.deps, runInfo(run, stage, config)));
+      // A finish stage has no items: it goes straight to finishing once planned.
+      const items = isItemStage(definition)
+        ? await definition.plan(createPlanContext(this.deps, runInfo(run, stage, config)))
+        : [];
       await insertItems(db, run.id, stage.name, items);
       const pending = await pendingItemKeys(db, run.id, stage.name);
       await this.queue.sendItems(
@@ -110,7 +114,7 @@ export class Orchestrator {
     try {
       if (definition) {
         const { config } = await getConfigForRun(this.deps, run);
-        await definition.finish(createFinishContext(this.deps, runInfo(run, stage, config)));
+        await finishStage(this.deps, definition, runInfo(run, stage, config));
       }
       if (await transitionStage(db, run.id, stage.name, ['finishing'], 'succeeded')) {
         await appendEvent(db, run.id, 'stage.finished', {}, stage.name);

@@ -21,11 +21,15 @@ import { allSourcesOfProject } from '../db/queries/sources.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
+import type { StageNode } from '../pipelines/graph.ts';
 import { getConfigForRun } from './run-config.ts';
-import { buildStageGraph } from './stage-graph.ts';
+
+export type { StageNode };
 
 export interface RunStarter {
   sendAdvance(runId: string): Promise<void>;
+  /** The stage instances of a run of this config (the registry's graph). */
+  graph(config: CompositionConfig): StageNode[];
 }
 
 export interface CreateRunRequest {
@@ -40,7 +44,6 @@ export interface CreateRunRequest {
 export async function createRun(
   deps: { db: Db; secretBox: SecretBox },
   starter: RunStarter,
-  availableStages: ReadonlySet<string>,
   request: CreateRunRequest,
 ): Promise<{ run: RunRow; created: boolean }> {
   const { db } = deps;
@@ -56,7 +59,7 @@ export async function createRun(
   }
   const { config } = await getConfigForRun(deps, { configId: request.configId });
   const sources = await resolveRunSources(db, request.projectId, config);
-  const graph = buildStageGraph(config, availableStages);
+  const graph = starter.graph(config);
   const runId = newId('run');
   let run: RunRow;
   try {

@@ -1,26 +1,33 @@
 /**
  * Implements the stage contract's contexts (src/pipelines/stage.ts) with the database and the blob store, so stages
- * plan, read earlier outputs and write artifacts without knowing where anything lives.
+ * plan, read earlier outputs (checked against the writing stage's schemas) and write artifacts without knowing where
+ * anything lives.
  */
 
+import type { z } from 'zod';
 import { resolveEmbeddings } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
-import type {
-  DocumentText,
-  FinishContext,
-  PlanContext,
-  SourceView,
-  StageRunInfo,
-  UnfinishedItem,
+import { ingestStage } from '../pipelines/planned-stages.ts';
+import {
+  type AnyStageDefinition,
+  type ArtifactContext,
+  type DocumentText,
+  type FinishContext,
+  isItemStage,
+  type PlanContext,
+  type SourceView,
+  type StageDefinitionOf,
+  type StageRunInfo,
+  type UnfinishedItem,
 } from '../pipelines/stage.ts';
 import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import { getConfigForRun } from './run-config.ts';
 import type { StageDeps } from './stage-deps.ts';
-import type { IngestOutput } from './stages/ingest.ts';
+import { IngestOutputSchema } from './stages/ingest.ts';
 
 export function artifactBlobKey(runId: string, path: string): string {
   return `runs/${runId}/artifacts/${path}`;
@@ -49,8 +56,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
   let documents: Promise<DocumentText[]> | undefined;
   const loadDocuments = async (): Promise<DocumentText[]> => {
     const out: DocumentText[] = [];
-    for (const { output } of await doneItems(deps.db, info.runId, 'ingest')) {
-      const file = output as IngestOutput;
+    for (const { output: file } of await itemsOf(deps, info.runId, ingestStage.kind, IngestOutputSchema)) {
       const docs = await readExtractedDocuments(deps, file.textBlobKey);
       // jsonl/json records carry their own metadata; otherwise the file name is the original's metadata.
       for (const d of docs) {
@@ -72,20 +78,31 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       const all = await documents;
       return sourceName === undefined ? all : all.filter((d) => d.sourceName === sourceName);
     },
-    async stageOutputs<T>(stageName: string) {
-      const rows = await doneItems(deps.db, info.runId, stageName);
-      return rows.map((r) => ({ key: r.key, output: r.output as T }));
+    async outputsOf(stage) {
+      const rows = await doneItems(deps.db, info.runId, stage.kind);
+      return rows.map((r) => ({ key: r.key, input: stage.input.parse(r.input), output: stage.output.parse(r.output) }));
     },
-    stageUnfinished: (stageName) => stageUnfinished(deps, info.runId, stageName),
-    async readArtifact(path) {
-      const key = artifactBlobKey(info.runId, path);
-      if (!(await deps.blobs.stat(key))) return undefined;
-      return (await deps.blobs.get(key)).toString('utf8');
+    async resultOf<Result>(stage: StageDefinitionOf<Result>) {
+      if (!stage.result) throw new Error(`stage ${stage.kind} declares no result`);
+      const key = stageResultBlobKey(info.runId, stage.kind);
+      if (!(await deps.blobs.stat(key))) throw new Error(`stage ${stage.kind} has not finished in this run`);
+      return stage.result.parse(JSON.parse((await deps.blobs.get(key)).toString('utf8')));
     },
     chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
     relatedChunks: async (pool, k) =>
       relatedChunks(deps, pool, k, { embeddings: await embeddingsOfRun(deps, info.runId) }),
   };
+}
+
+/** The done items of a stage, each input and output checked against the stage's schemas. */
+async function itemsOf<Out>(deps: StageDeps, runId: string, stageName: string, output: z.ZodType<Out>) {
+  const rows = await doneItems(deps.db, runId, stageName);
+  return rows.map((r) => ({ key: r.key, output: output.parse(r.output) }));
+}
+
+/** Where a stage's `finish` result is kept: beside the run's artifacts, not in its output tree. */
+function stageResultBlobKey(runId: string, stageName: string): string {
+  return `runs/${runId}/stage-results/${stageName}.json`;
 }
 
 /** The run config's embeddings endpoint (with its key, which stages never see), if it names one. */
@@ -96,26 +113,9 @@ async function embeddingsOfRun(deps: StageDeps, runId: string) {
   return resolveEmbeddings(config, secrets);
 }
 
-async function stageUnfinished<TIn>(deps: StageDeps, runId: string, stageName: string) {
-  const rows = await unfinishedItems(deps.db, runId, stageName);
-  return rows.map(
-    (r): UnfinishedItem<TIn> => ({
-      key: r.key,
-      input: r.input as TIn,
-      state: r.state as 'dropped' | 'failed',
-      reason: r.reason ?? '',
-    }),
-  );
-}
-
-export function createFinishContext<Out>(deps: StageDeps, info: StageRunInfo): FinishContext<Out> {
+function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactContext {
   return {
     ...createPlanContext(deps, info),
-    async outputs() {
-      const rows = await doneItems(deps.db, info.runId, info.stageName);
-      return rows.map((r) => ({ key: r.key, input: r.input, output: r.output as Out }));
-    },
-    unfinished: () => stageUnfinished(deps, info.runId, info.stageName),
     async writeArtifact(path, content) {
       const blobKey = artifactBlobKey(info.runId, path);
       const stored = await deps.blobs.put(blobKey, content);
@@ -130,4 +130,43 @@ export function createFinishContext<Out>(deps: StageDeps, info: StageRunInfo): F
       });
     },
   };
+}
+
+/**
+ * Runs a stage's `finish` with the context its kind gets (an item stage also reads its own items, through its
+ * schemas) and keeps the result it returns, for the stages that read it with `resultOf`.
+ */
+export async function finishStage(deps: StageDeps, stage: AnyStageDefinition, info: StageRunInfo): Promise<void> {
+  const base = createArtifactContext(deps, info);
+  let result: unknown;
+  if (isItemStage(stage)) {
+    const ctx: FinishContext<unknown, unknown> = {
+      ...base,
+      async outputs() {
+        const rows = await doneItems(deps.db, info.runId, info.stageName);
+        return rows.map((r) => ({
+          key: r.key,
+          input: stage.input.parse(r.input),
+          output: stage.output.parse(r.output),
+        }));
+      },
+      async unfinished() {
+        const rows = await unfinishedItems(deps.db, info.runId, info.stageName);
+        return rows.map(
+          (r): UnfinishedItem<unknown> => ({
+            key: r.key,
+            input: stage.input.parse(r.input),
+            state: r.state as 'dropped' | 'failed',
+            reason: r.reason ?? '',
+          }),
+        );
+      },
+    };
+    result = await stage.finish(ctx);
+  } else {
+    result = await stage.finish(base);
+  }
+  if (stage.result) {
+    await deps.blobs.put(stageResultBlobKey(info.runId, info.stageName), JSON.stringify(stage.result.parse(result)));
+  }
 }

@@ -43,7 +43,7 @@ export class Worker {
     const heartbeatSeconds = deps.settings.jobHeartbeatSeconds;
     this.items = new JobPump(
       queue,
-      [...registry.keys()].map((kind) => ({
+      registry.itemKinds().map((kind) => ({
         queue: queues.items(kind),
         handle: (job, signal) => this.runItem(job.data as ItemJobData, signal),
       })),

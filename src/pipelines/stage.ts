@@ -1,11 +1,19 @@
 /**
- * The stage contract. A stage plans its items, processes one item (anywhere, any number of times: processing must be
- * idempotent, which the LLM cache makes cheap), and finishes by writing its artifacts. The job layer implements the
- * contexts with the database and blob store; stages never see either.
+ * The stage contract. A stage declares what it reads (`needs`: the definitions of earlier stages) and the shape of
+ * what it gives (zod schemas), and reads an earlier stage's outputs through that stage's definition:
+ * `ctx.outputsOf(representationVariationStage)` is typed and validated, with no stage name spelled anywhere.
+ *
+ * Two kinds of stage:
+ * - an item stage plans its items, processes one item (anywhere, any number of times: processing must be
+ *   idempotent, which the LLM cache makes cheap) and finishes by writing its artifacts;
+ * - a finish stage has no items: it runs once its needs are settled (assembly, training configs).
+ * Either may return a result from `finish` (declared by `result`), which later stages read with `ctx.resultOf`.
+ * The job layer implements the contexts with the database and blob store; stages never see either.
  */
-
+import type { z } from 'zod';
 import type { LlmSection } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
+import type { StageSpec } from './stage-spec.ts';
 import type { ItemOutcome, StepContext } from './step.ts';
 
 /** A source (the original's input dir) as the stages see it: its name and its resolved per-directory settings. */
@@ -72,14 +80,27 @@ export interface StageRunInfo {
   stageName: string;
 }
 
+export interface DoneItem<In, Out> {
+  key: string;
+  input: In;
+  output: Out;
+}
+
+export interface UnfinishedItem<In> {
+  key: string;
+  input: In;
+  state: 'dropped' | 'failed';
+  reason: string;
+}
+
+/** What every stage may read while it plans or finishes. */
 export interface PlanContext extends StageRunInfo {
   /** Documents extracted by the ingest stage of this run, in a stable order. */
   documents(sourceName?: string): Promise<DocumentText[]>;
-  /** Outputs of a finished earlier stage's done items, in item order. */
-  stageOutputs<T>(stageName: string): Promise<Array<{ key: string; output: T }>>;
-  /** Items of a stage that ended without an output (dropped or failed), in item order, with their input and reason. */
-  stageUnfinished<TIn>(stageName: string): Promise<Array<UnfinishedItem<TIn>>>;
-  readArtifact(path: string): Promise<string | undefined>;
+  /** The done items of an earlier item stage (one it `needs`), in item order, validated by its schemas. */
+  outputsOf<In, Out>(stage: ItemStageDefinition<In, Out, unknown>): Promise<Array<DoneItem<In, Out>>>;
+  /** The result an earlier stage's `finish` returned, validated by its `result` schema. */
+  resultOf<Result>(stage: StageDefinitionOf<Result>): Promise<Result>;
   /**
    * Token-bounded chunks of the documents, in document order. Stored once per (document content, size) and reused
    * by every stage, run and style that asks for the same size.
@@ -92,34 +113,52 @@ export interface PlanContext extends StageRunInfo {
   relatedChunks(pool: ChunkView[], k: number): Promise<Map<string, ChunkView[]>>;
 }
 
-export interface UnfinishedItem<TIn> {
-  key: string;
-  input: TIn;
-  state: 'dropped' | 'failed';
-  reason: string;
+/** What a finish step may do besides reading: write the run's output tree (paths from output-tree.ts). */
+export interface ArtifactContext extends PlanContext {
+  /** Writes (or replaces) one artifact of the run's output tree. */
+  writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
 }
 
-export interface FinishContext<Out> extends PlanContext {
+export interface FinishContext<In, Out> extends ArtifactContext {
   /** This stage's done items, in item order. */
-  outputs(): Promise<Array<{ key: string; input: unknown; output: Out }>>;
+  outputs(): Promise<Array<DoneItem<In, Out>>>;
   /** This stage's items that ended without an output (dropped or failed), in item order, with the reason. */
-  unfinished(): Promise<Array<UnfinishedItem<unknown>>>;
-  /** Writes (or replaces) one artifact of the run's output tree, e.g. `pretraining_run/text_chunks_docs.jsonl`. */
-  writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
+  unfinished(): Promise<Array<UnfinishedItem<In>>>;
 }
 
 export interface ProcessContext extends StepContext, StageRunInfo {
   itemKey: string;
 }
 
-export interface StageDefinition<In = unknown, Out = unknown> {
-  /** Stage kind; instances are named `kind` or `kind/param/…`. Also the queue name suffix. */
-  kind: string;
+/**
+ * What both kinds of stage declare: the graph's view (kind, needs — the earlier stages this one reads or must
+ * follow —, config section, instances) and the schema of what `finish` returns, when later stages read it.
+ */
+interface StageCommon<Result> extends StageSpec {
+  result?: z.ZodType<Result>;
+}
+
+export interface ItemStageDefinition<In, Out, Result = void> extends StageCommon<Result> {
   /** The config section whose small/large endpoints this stage's LLM calls use (none for programmatic stages). */
   llmSection?: LlmSection;
+  input: z.ZodType<In>;
+  output: z.ZodType<Out>;
   plan(ctx: PlanContext): Promise<Array<PlannedItem<In>>>;
   process(input: In, ctx: ProcessContext): Promise<ItemOutcome<Out>>;
-  finish(ctx: FinishContext<Out>): Promise<void>;
+  finish(ctx: FinishContext<In, Out>): Promise<Result>;
+}
+
+export interface FinishStageDefinition<Result = void> extends StageCommon<Result> {
+  finish(ctx: ArtifactContext): Promise<Result>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds stages of every input and output type
+export type AnyStageDefinition = ItemStageDefinition<any, any, any> | FinishStageDefinition<any>;
+// biome-ignore lint/suspicious/noExplicitAny: only the result type matters to `resultOf`
+export type StageDefinitionOf<Result> = ItemStageDefinition<any, any, Result> | FinishStageDefinition<Result>;
+
+export function isItemStage(stage: AnyStageDefinition): stage is Extract<AnyStageDefinition, { process: unknown }> {
+  return 'process' in stage;
 }
 
 export type { LlmSection };

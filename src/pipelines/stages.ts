@@ -1,21 +1,49 @@
 /**
- * The generation pipelines' stages and the prompts they use. The job layer registers these next to its own
- * programmatic stages (ingest) and loads and checks every prompt listed here at start-up.
+ * The registry: every stage of the composition, in the order a run lists them, and the prompts the pipelines use.
+ * Stage definitions come from their pipeline folders; `ingest` is the job layer's, and the kinds this version cannot
+ * run yet are specs only (planned-stages.ts). Adding a stage kind = its folder plus one line here.
  */
 import { assemblyStage } from './assembly/stage.ts';
 import { trainingConfigsStage } from './axolotl/stage.ts';
+import { prompts as inferredFactsPrompts } from './inferred-facts/prompts.ts';
+import { inferredFactsStage } from './inferred-facts/stage.ts';
 import { prompts as pdfCleaningPrompts } from './pdf-cleaning/prompts.ts';
 import { pdfCleaningStage } from './pdf-cleaning/stage.ts';
-import { prompts as repvarPrompts } from './representation-variation/prompts.ts';
-import { inferredFactsStage, representationVariationStage } from './representation-variation/stage.ts';
-import type { StageDefinition } from './stage.ts';
+import {
+  correctionStage,
+  factualSftStage,
+  genericSftStage,
+  ingestStage,
+  ragDataStage,
+  thoughtRewriteStage,
+} from './planned-stages.ts';
+import { prompts as representationVariationPrompts } from './representation-variation/prompts.ts';
+import { representationVariationStage } from './representation-variation/stage.ts';
+import type { AnyStageDefinition } from './stage.ts';
+import type { StageSpec } from './stage-spec.ts';
 
-export const pipelineStages: StageDefinition[] = [
+/** The stages src/pipelines implements. */
+export const pipelineStages: readonly AnyStageDefinition[] = [
   pdfCleaningStage,
   representationVariationStage,
   inferredFactsStage,
   assemblyStage,
   trainingConfigsStage,
-] as unknown as StageDefinition[];
+];
 
-export const promptSpecs = [...pdfCleaningPrompts, ...repvarPrompts];
+/** The whole composition, in run order: what the graph is built from. */
+export const compositionStages: readonly StageSpec[] = [
+  ingestStage,
+  pdfCleaningStage,
+  representationVariationStage,
+  inferredFactsStage,
+  factualSftStage,
+  thoughtRewriteStage,
+  ragDataStage,
+  correctionStage,
+  genericSftStage,
+  assemblyStage,
+  trainingConfigsStage,
+];
+
+export const promptSpecs = [...pdfCleaningPrompts, ...representationVariationPrompts, ...inferredFactsPrompts];

@@ -11,7 +11,7 @@ import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createApiKey, createTenant } from '../../src/db/queries/tenants.ts';
 import type { LlmPortFactory } from '../../src/jobs/item-runner.ts';
-import type { StageDefinition } from '../../src/pipelines/stage.ts';
+import type { AnyStageDefinition } from '../../src/pipelines/stage.ts';
 import { type Service, startService } from '../../src/service.ts';
 import type { paths } from './openapi-types.ts';
 import { createTestDatabase } from './test-db.ts';
@@ -35,7 +35,7 @@ export async function startTestService(
   options: {
     settings?: Partial<Settings>;
     llmFor?: LlmPortFactory;
-    extraStages?: StageDefinition[];
+    extraStages?: AnyStageDefinition[];
     /** Bind address; the default is loopback. `0.0.0.0` tests what a server on a network address does. */
     host?: string;
   } = {},

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { capabilityWarnings, parseCompositionConfig } from '../../config/composition/parse.ts';
+import { parseCompositionConfig } from '../../config/composition/parse.ts';
 import { type ConfigView, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
 import { getProject } from '../../db/queries/projects.ts';
 import { allSourcesOfProject } from '../../db/queries/sources.ts';
@@ -85,7 +85,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         throw new ServiceError('validation', 'the config names sources this project does not have', {
           errors: missing,
         });
-      const warnings = [...result.warnings, ...capabilityWarnings(result.config, deps.jobs.availableStages)];
+      const warnings = [...result.warnings, ...deps.jobs.stageWarnings(result.config)];
       const config = await insertConfig(db, {
         tenantId: request.tenantId,
         projectId: project.id,

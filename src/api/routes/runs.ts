@@ -167,7 +167,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request, reply) => {
       const project = await getProject(db, request.tenantId, request.params.id);
       if (!project) throw notFound('project', request.params.id);
-      const { run, created } = await createRun(deps, deps.jobs, deps.jobs.availableStages, {
+      const { run, created } = await createRun(deps, deps.jobs, {
         tenantId: request.tenantId,
         projectId: project.id,
         configId: request.body.config_id,

@@ -9,8 +9,6 @@ import { type CompositionConfig, compositionConfigSchema } from './schema.ts';
 import { mergeSecrets, splitSecrets } from './secrets.ts';
 import { parseWarnings } from './warnings.ts';
 
-export { capabilityWarnings } from './warnings.ts';
-
 export type ParseResult =
   | {
       ok: true;

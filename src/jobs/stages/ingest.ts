@@ -3,28 +3,34 @@
  * is a dropped item with the extractor's reason (and the file shows status `failed` with that error), never a crash.
  * Finishes by writing each extracted text under `extracted_text/<source>/` and a per-file report.
  */
+import { z } from 'zod';
 import { filesOfSources } from '../../db/queries/files.ts';
-import type { StageDefinition } from '../../pipelines/stage.ts';
+import { outputTree } from '../../pipelines/output-tree.ts';
+import { ingestStage } from '../../pipelines/planned-stages.ts';
+import type { ItemStageDefinition } from '../../pipelines/stage.ts';
 import { outcome } from '../../pipelines/step.ts';
 import { extractFile, readExtractedDocuments } from '../extraction.ts';
 import type { StageDeps } from '../stage-deps.ts';
 
-export interface IngestInput {
-  fileId: string;
-  sourceName: string;
-  fileName: string;
-  format: string;
-}
+const IngestInputSchema = z.object({
+  fileId: z.string(),
+  sourceName: z.string(),
+  fileName: z.string(),
+  format: z.string(),
+});
+export const IngestOutputSchema = IngestInputSchema.extend({
+  textBlobKey: z.string(),
+  chars: z.number().int(),
+  documents: z.number().int(),
+});
+export type IngestInput = z.infer<typeof IngestInputSchema>;
+export type IngestOutput = z.infer<typeof IngestOutputSchema>;
 
-export interface IngestOutput extends IngestInput {
-  textBlobKey: string;
-  chars: number;
-  documents: number;
-}
-
-export function createIngestStage(deps: StageDeps): StageDefinition<IngestInput, IngestOutput> {
+export function createIngestStage(deps: StageDeps): ItemStageDefinition<IngestInput, IngestOutput> {
   return {
-    kind: 'ingest',
+    ...ingestStage,
+    input: IngestInputSchema,
+    output: IngestOutputSchema,
     async plan(ctx) {
       const byId = new Map(ctx.sources.map((s) => [s.id, s.name]));
       const rows = await filesOfSources(deps.db, [...byId.keys()]);
@@ -49,7 +55,7 @@ export function createIngestStage(deps: StageDeps): StageDefinition<IngestInput,
       for (const { output } of outputs) {
         const documents = await readExtractedDocuments(deps, output.textBlobKey);
         const text = documents.map((d) => d.text).join('\n\n');
-        await ctx.writeArtifact(`extracted_text/${output.sourceName}/${output.fileName}.txt`, text);
+        await ctx.writeArtifact(outputTree.extractedText(output.sourceName, output.fileName), text);
         report.push({
           file: output.fileName,
           source: output.sourceName,
@@ -58,7 +64,7 @@ export function createIngestStage(deps: StageDeps): StageDefinition<IngestInput,
           documents: output.documents,
         });
       }
-      await ctx.writeArtifact('extracted_text/ingest_report.json', `${JSON.stringify(report, null, 2)}\n`);
+      await ctx.writeArtifact(outputTree.ingestReport, `${JSON.stringify(report, null, 2)}\n`);
     },
   };
 }

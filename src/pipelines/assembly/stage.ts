@@ -1,32 +1,64 @@
 /**
- * Stage `assembly`: gathers the generated datasets into the folders Axolotl trains from. This version assembles
- * `pretraining_run/` (blueprint §3 B): per source the representation variations, the inferred facts and the source's
- * own whole documents (`text_chunks_<source>.jsonl`: each source's own, fixing ⚠ §3 B). `sft_run/` follows with the
+ * Stage `assembly` (a finish stage: no items): gathers the generated datasets into the folders Axolotl trains from.
+ * This version assembles `pretraining_run/` (blueprint §3 B): per source the representation variations, the source's
+ * own cleaned documents (`text_chunks_<source>.jsonl`: each source's own, fixing ⚠ §3 B) and the inferred facts.
+ * Returns the dataset files it wrote, in the original's order, for the training configs. `sft_run/` follows with the
  * SFT stages.
  */
-import { cleanedDocuments } from '../documents.ts';
-import type { StageDefinition } from '../stage.ts';
+import { z } from 'zod';
+import { inferredFactsStage } from '../inferred-facts/stage.ts';
+import { outputTree } from '../output-tree.ts';
+import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import {
+  correctionStage,
+  factualSftStage,
+  genericSftStage,
+  ragDataStage,
+  thoughtRewriteStage,
+} from '../planned-stages.ts';
+import { representationVariationStage } from '../representation-variation/stage.ts';
+import { pretrainingFile } from '../shared/pretraining-lines.ts';
+import type { FinishStageDefinition } from '../stage.ts';
 
-export const assemblyStage: StageDefinition<never, never> = {
+const AssemblySchema = z.object({
+  /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
+  pretrainingDatasets: z.array(z.string()),
+});
+export type Assembly = z.infer<typeof AssemblySchema>;
+
+export const assemblyStage: FinishStageDefinition<Assembly> = {
   kind: 'assembly',
-  async plan() {
-    return [];
-  },
-  async process() {
-    throw new Error('assembly has no items');
-  },
+  needs: [
+    representationVariationStage,
+    inferredFactsStage,
+    factualSftStage,
+    thoughtRewriteStage,
+    ragDataStage,
+    correctionStage,
+    genericSftStage,
+  ],
+  configPath: 'final_datasaving_settings',
+  result: AssemblySchema,
   async finish(ctx) {
+    const run = outputTree.pretrainingRun;
+    const { dataset_context: datasetContext } = ctx.config;
+    const variations = await ctx.outputsOf(representationVariationStage);
+    const inferred = await ctx.outputsOf(inferredFactsStage);
+    const cleaned = await ctx.resultOf(pdfCleaningStage);
+    const pretrainingDatasets: string[] = [];
     for (const source of ctx.sources) {
-      for (const stage of ['representation_variation', 'inferred_facts'] as const) {
-        const data = await ctx.readArtifact(`${stage}_${source.name}/final_output.jsonl`);
-        if (data !== undefined) await ctx.writeArtifact(`pretraining_run/${stage}_${source.name}.jsonl`, data);
+      const documents = cleaned.filter((d) => d.sourceName === source.name);
+      const textChunks = documents.map((d) => JSON.stringify({ text: d.text, metadata: d.metadata }));
+      const files: Array<[string, string]> = [
+        [run.representationVariation(source.name), pretrainingFile(variations, source.name, datasetContext)],
+        [run.textChunks(source.name), textChunks.length > 0 ? `${textChunks.join('\n')}\n` : ''],
+        [run.inferredFacts(source.name), pretrainingFile(inferred, source.name, datasetContext)],
+      ];
+      for (const [file, content] of files) {
+        await ctx.writeArtifact(run.path(file), content);
+        pretrainingDatasets.push(file);
       }
-      const documents = await cleanedDocuments(ctx, source.name);
-      const lines = documents.map((d) => JSON.stringify({ text: d.text, metadata: d.metadata }));
-      await ctx.writeArtifact(
-        `pretraining_run/text_chunks_${source.name}.jsonl`,
-        lines.length ? `${lines.join('\n')}\n` : '',
-      );
     }
+    return { pretrainingDatasets };
   },
 };

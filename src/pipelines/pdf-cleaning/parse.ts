@@ -3,7 +3,7 @@
  * the original retried whenever the word "think" appeared without `</think>` (which a passage about thinking
  * triggers), here only an unclosed `<think>` tag does.
  */
-import { taggedPayload } from '../pretraining/answer-text.ts';
+import { taggedPayload } from '../shared/answer-text.ts';
 import type { Parser } from '../step.ts';
 
 export const parseCleanedText: Parser<string> = (answer) => taggedPayload(answer, 'cleaned_text');

@@ -2,43 +2,44 @@
  * Stage `pdf_cleaning` (blueprint §5.1): every PDF document is line-joined (sentences broken across lines are
  * rejoined, real paragraph breaks kept), chunked at `pdf_cleaning_chunk_size` — the configured size is honoured and
  * every chunk is kept, unlike the original (⚠ §5.1) — and, when `do_not_use_llm_for_pdf_processing` is false,
- * cleaned chunk by chunk by the small model. Finishes by writing `pdf_cleaning_<source>/<file>.txt`. A chunk the model
- * could not clean (dropped after its retries, or failed) is counted in the run's status with its reason and keeps its
- * line-joined text in the document, so a bad answer never cuts a piece out of the training text.
+ * cleaned chunk by chunk by the small model. Finishes by writing `pdf_cleaning_<source>/<file>.txt` and by returning
+ * the run's cleaned documents — every extracted document, each PDF replaced by its cleaned text — which every later
+ * pipeline reads (`ctx.resultOf(pdfCleaningStage)`). A chunk the model could not clean (dropped after its retries, or
+ * failed) is counted in the run's status with its reason and keeps its line-joined text in the document, so a bad
+ * answer never cuts a piece out of the training text.
  */
+import { z } from 'zod';
 import { joinPdfLines } from '../../ingest/pdf-lines.ts';
-import type { PlanContext, StageDefinition } from '../stage.ts';
+import { outputTree } from '../output-tree.ts';
+import { ingestStage } from '../planned-stages.ts';
+import type { ChunkableDocument, ItemStageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { cleanPdfChunk, reassemble } from './steps.ts';
 
-export interface PdfCleaningInput {
-  sourceName: string;
+const PieceSchema = z.object({
+  sourceName: z.string(),
   /** The file the PDF came from; groups pieces back into documents. */
-  documentKey: string;
-  metadata: string;
-  index: number;
-  text: string;
-  useLlm: boolean;
-}
+  documentKey: z.string(),
+  metadata: z.string(),
+  index: z.number().int(),
+  text: z.string(),
+});
+const PdfCleaningInputSchema = PieceSchema.extend({ useLlm: z.boolean() });
+export type PdfCleaningInput = z.infer<typeof PdfCleaningInputSchema>;
+export type PdfCleaningOutput = z.infer<typeof PieceSchema>;
 
-export type PdfCleaningOutput = Omit<PdfCleaningInput, 'useLlm'>;
+/** The run's documents as every pipeline after PDF cleaning reads them, in the order ingest extracted them. */
+const CleanedDocumentsSchema = z.array(z.object({ sourceName: z.string(), metadata: z.string(), text: z.string() }));
+export type CleanedDocuments = ChunkableDocument[];
 
-/**
- * Every piece of every PDF of the run: cleaned where the model answered, the line-joined text where it could not
- * (those are counted in the stage's status). Downstream stages and this stage's own output read the same pieces.
- */
-export async function cleanedPieces(ctx: PlanContext): Promise<PdfCleaningOutput[]> {
-  const cleaned = (await ctx.stageOutputs<PdfCleaningOutput>('pdf_cleaning')).map((o) => o.output);
-  const uncleaned = (await ctx.stageUnfinished<PdfCleaningInput>('pdf_cleaning')).map(({ input }) => {
-    const { useLlm: _, ...piece } = input;
-    return piece;
-  });
-  return [...cleaned, ...uncleaned];
-}
-
-export const pdfCleaningStage: StageDefinition<PdfCleaningInput, PdfCleaningOutput> = {
+export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaningOutput, CleanedDocuments> = {
   kind: 'pdf_cleaning',
+  needs: [ingestStage],
+  configPath: 'pdf_cleaning',
   llmSection: 'pdf_cleaning',
+  input: PdfCleaningInputSchema,
+  output: PieceSchema,
+  result: CleanedDocumentsSchema,
   async plan(ctx) {
     const useLlm = !ctx.config.do_not_use_llm_for_pdf_processing;
     const size = ctx.config.pdf_cleaning.pdf_cleaning_chunk_size;
@@ -74,23 +75,25 @@ export const pdfCleaningStage: StageDefinition<PdfCleaningInput, PdfCleaningOutp
     return cleaned.state === 'done' ? outcome.done({ ...piece, text: cleaned.output }) : cleaned;
   },
   async finish(ctx) {
-    const byFile = new Map<string, { sourceName: string; metadata: string; pieces: PdfCleaningOutput[] }>();
-    for (const output of await cleanedPieces(ctx)) {
-      const entry = byFile.get(output.documentKey) ?? {
-        sourceName: output.sourceName,
-        metadata: output.metadata,
-        pieces: [],
-      };
-      entry.pieces.push(output);
-      byFile.set(output.documentKey, entry);
+    // Every piece: cleaned where the model answered, the line-joined text where it could not.
+    const uncleaned = (await ctx.unfinished()).map(({ input: { useLlm: _, ...piece } }) => piece);
+    const pieces = [...(await ctx.outputs()).map((o) => o.output), ...uncleaned];
+    const byFile = new Map<string, PdfCleaningOutput[]>();
+    for (const piece of pieces) byFile.set(piece.documentKey, [...(byFile.get(piece.documentKey) ?? []), piece]);
+
+    const cleaned: CleanedDocuments = [];
+    for (const doc of await ctx.documents()) {
+      if (doc.format !== 'pdf') {
+        cleaned.push({ sourceName: doc.sourceName, metadata: doc.metadata, text: doc.text });
+        continue;
+      }
+      // A PDF with no text at all (a scan without OCR) has no pieces.
+      const ofFile = byFile.get(doc.fileId);
+      if (!ofFile || ofFile.length === 0) continue;
+      const text = reassemble(ofFile);
+      cleaned.push({ sourceName: doc.sourceName, metadata: doc.metadata, text });
+      await ctx.writeArtifact(outputTree.cleanedPdf(doc.sourceName, doc.metadata), text);
     }
-    for (const { sourceName, metadata, pieces } of byFile.values()) {
-      const base =
-        metadata
-          .replace(/\.pdf$/i, '')
-          .split('/')
-          .pop() ?? metadata;
-      await ctx.writeArtifact(`pdf_cleaning_${sourceName}/${base}.txt`, reassemble(pieces));
-    }
+    return cleaned;
   },
 };

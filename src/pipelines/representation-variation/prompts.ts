@@ -1,12 +1,11 @@
 /**
- * The prompt files the representation-variation and inferred-facts stages use, with every variable each file
- * references (the prompt loader checks them at start-up). The inferred-facts run reuses the representation-variation
- * filter prompt, as the original does.
+ * The prompt files of the representation-variation pipeline, with every variable each file references (the prompt
+ * loader checks them at start-up). The inferred-facts pipeline filters with this pipeline's filter prompt too.
  */
-import type { PromptSpec } from '../pretraining/prompt-spec.ts';
-import { variationFormats } from '../pretraining/variation-formats.ts';
+import type { PromptSpec } from '../../llm/prompts.ts';
+import { variationFormats } from '../shared/variation-formats.ts';
 
-export const representationVariationPrompts: readonly PromptSpec[] = [
+export const prompts: readonly PromptSpec[] = [
   { id: 'representation-variation/filter', variables: ['text', 'error_message'] },
   { id: 'representation-variation/atomic-facts', variables: ['text', 'additional_dataset_context', 'error_message'] },
   ...variationFormats.map((format) => ({
@@ -14,14 +13,3 @@ export const representationVariationPrompts: readonly PromptSpec[] = [
     variables: ['text', 'atomic_facts', 'additional_dataset_context', 'error_message'],
   })),
 ];
-
-export const inferredFactsPrompts: readonly PromptSpec[] = [
-  { id: 'inferred-facts/atomic-facts', variables: ['text', 'error_message'] },
-  { id: 'inferred-facts/inferred-facts', variables: ['text', 'atomic_facts', 'error_message'] },
-  ...variationFormats.map((format) => ({
-    id: `inferred-facts/variations/${format}`,
-    variables: ['text', 'atomic_facts', 'inferred_facts', 'error_message'],
-  })),
-];
-
-export const prompts: readonly PromptSpec[] = [...representationVariationPrompts, ...inferredFactsPrompts];

@@ -4,7 +4,9 @@
  * aborts its items' work, and a second cancel is refused; a graceful stop lets an item in flight finish.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StageDefinition } from '../../../src/pipelines/stage.ts';
+import { z } from 'zod';
+import { ingestStage } from '../../../src/pipelines/planned-stages.ts';
+import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
@@ -15,8 +17,13 @@ let behaviour: (n: number, signal: AbortSignal) => Promise<void> = async () => {
 const attempts = new Map<number, number>();
 const aborted = new Set<number>();
 
-const controllable: StageDefinition<{ n: number }, { n: number }> = {
-  kind: 'representation_variation',
+const N = z.object({ n: z.number() });
+const controllable: ItemStageDefinition<{ n: number }, { n: number }> = {
+  kind: 'test_items',
+  needs: [ingestStage],
+  configPath: 'system',
+  input: N,
+  output: N,
   async plan() {
     return Array.from({ length: 4 }, (_, n) => ({ key: `item-${n}`, input: { n } }));
   },
@@ -36,7 +43,7 @@ let configId: string;
 beforeAll(async () => {
   t = await startTestService({
     settings: { jobRetryLimit: 1 },
-    extraStages: [controllable as unknown as StageDefinition],
+    extraStages: [controllable],
   });
   const project = await t.client.POST('/v1/projects', { body: { name: 'faults' } });
   projectId = project.data?.id as string;
@@ -65,8 +72,7 @@ const startRun = async () => {
   return run.data?.id as string;
 };
 const status = async (runId: string) => (await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data;
-const stageOf = async (runId: string) =>
-  (await status(runId))?.stages.find((s) => s.name === 'representation_variation');
+const stageOf = async (runId: string) => (await status(runId))?.stages.find((s) => s.name === 'test_items');
 
 describe('faults', () => {
   it('retries an item that keeps failing, then records it as failed with its error; the run still finishes', async () => {
@@ -84,19 +90,19 @@ describe('faults', () => {
     );
     // Failed items are counted, not fatal: the run completes with what could be made.
     expect(finished.status).toBe('succeeded');
-    const stage = finished.stages.find((s) => s.name === 'representation_variation');
+    const stage = finished.stages.find((s) => s.name === 'test_items');
     expect(stage?.items).toMatchObject({ total: 4, done: 3, failed: 1, pending: 0 });
     expect(attempts.get(2)).toBe(2); // the first attempt and one retry (JOB_RETRY_LIMIT 1)
     const reason = Object.keys(stage?.reasons ?? {}).find((r) => r.includes('item 2'));
     expect(reason).toMatch(/^failed after 2 attempts: the stand-in stage broke on item 2/);
     const events = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: runId }, query: {} } });
-    expect(events.data?.items.some((e) => e.type === 'item.failed' && e.stage === 'representation_variation')).toBe(
-      true,
-    );
+    expect(events.data?.items.some((e) => e.type === 'item.failed' && e.stage === 'test_items')).toBe(true);
   });
 
   it('cancels a run in progress: its items are aborted, nothing more is recorded, and a second cancel is refused', async () => {
     aborted.clear();
+    // Cleared so the wait below sees this run's items in flight, not the previous test's attempts.
+    attempts.clear();
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;

@@ -7,8 +7,10 @@
  */
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { loadSettings } from '../../../src/config/settings.ts';
-import type { StageDefinition } from '../../../src/pipelines/stage.ts';
+import { ingestStage } from '../../../src/pipelines/planned-stages.ts';
+import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
 import { startService } from '../../../src/service.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -27,12 +29,17 @@ const blockedFirst = new Set<string>();
 let firstWorkerKilled = false;
 
 /**
- * Stands in for representation_variation: 12 items. The first six to start finish at once; later ones block until the
+ * A stage of its own with 12 items. The first six to start finish at once; later ones block until the
  * gate opens (which happens only after the first worker was killed). The queue does not promise an order, so the
  * test tracks which keys finished rather than assuming item numbers.
  */
-const controllable: StageDefinition<{ n: number }, { n: number }> = {
-  kind: 'representation_variation',
+const N = z.object({ n: z.number() });
+const controllable: ItemStageDefinition<{ n: number }, { n: number }> = {
+  kind: 'test_items',
+  needs: [ingestStage],
+  configPath: 'system',
+  input: N,
+  output: N,
   async plan() {
     return Array.from({ length: 12 }, (_, n) => ({ key: `item-${String(n).padStart(2, '0')}`, input: { n } }));
   },
@@ -67,7 +74,7 @@ describe('resume after a worker dies', () => {
   it('retries the dead worker’s items elsewhere and never redoes finished ones', async () => {
     first = await startTestService({
       settings: { workerConcurrency: 4 },
-      extraStages: [controllable as unknown as StageDefinition],
+      extraStages: [controllable],
     });
     const t = first;
     const project = await t.client.POST('/v1/projects', { body: { name: 'resume' } });
@@ -93,7 +100,7 @@ describe('resume after a worker dies', () => {
 
     const stageOf = async () => {
       const status = await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
-      return status.data?.stages.find((s) => s.name === 'representation_variation');
+      return status.data?.stages.find((s) => s.name === 'test_items');
     };
     // Six items finish; the next four fill the worker's four slots and block.
     await waitFor(async () => (await stageOf())?.items.done === 6 && blockedFirst.size === 4, {
@@ -115,7 +122,7 @@ describe('resume after a worker dies', () => {
         monitorIntervalSeconds: 1,
         sweepIntervalMs: 1000,
         logger: pino({ level: 'silent' }),
-        extraStages: [controllable as unknown as StageDefinition],
+        extraStages: [controllable],
       },
     );
 
@@ -129,7 +136,7 @@ describe('resume after a worker dies', () => {
       { what: 'the run to finish on the second worker', timeoutMs: 60_000 },
     );
     expect(finished.status, finished.error ?? '').toBe('succeeded');
-    const stage = finished.stages.find((s) => s.name === 'representation_variation');
+    const stage = finished.stages.find((s) => s.name === 'test_items');
     expect(stage?.items).toMatchObject({ total: 12, done: 12, failed: 0, pending: 0 });
     for (const key of finishedFirst) expect(processed.get(key), `${key} was redone`).toBe(1);
     for (const key of blockedFirst) expect(processed.get(key), `${key} was not retried`).toBe(2);

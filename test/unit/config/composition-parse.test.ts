@@ -3,8 +3,7 @@
  * the root, and the warnings for settings this service ignores or cannot run yet.
  */
 import { describe, expect, it } from 'vitest';
-import { capabilityWarnings, parseCompositionConfig } from '../../../src/config/composition/parse.ts';
-import { defaultCompositionConfig } from '../../../src/config/composition/schema.ts';
+import { parseCompositionConfig } from '../../../src/config/composition/parse.ts';
 
 function accepted(body: unknown, format: 'yaml' | 'json' = 'yaml') {
   const result = parseCompositionConfig(body, format);
@@ -148,48 +147,5 @@ describe('parse warnings', () => {
       { path: 'rag_data.rag_small_api_key', message: expect.stringMatching(/send the key itself/) },
     ]);
     expect(secrets).toEqual({});
-  });
-});
-
-describe('capabilityWarnings', () => {
-  const early = new Set(['ingest', 'pdf_cleaning', 'representation_variation', 'inferred_facts', 'assembly']);
-
-  it('warns for each enabled part whose stage is not available', () => {
-    const warnings = capabilityWarnings(defaultCompositionConfig(), early);
-    expect(warnings.map((w) => w.message.split(' ')[1])).toEqual([
-      'factual_sft',
-      'thought_rewrite',
-      'rag_data',
-      'correction',
-      'generic_sft',
-      'training_configs',
-    ]);
-    expect(warnings[0]).toEqual({
-      path: 'factual_sft',
-      message: 'stage factual_sft is not available in this service version yet; it will be reported as skipped',
-    });
-  });
-
-  it('skips parts that the config switches off', () => {
-    const config = defaultCompositionConfig();
-    config.system.number_of_factual_sft_generations_to_do = 0;
-    config.final_datasaving_settings.generic_dataset_paths = [];
-    const kinds = capabilityWarnings(config, early).map((w) => w.message.split(' ')[1]);
-    expect(kinds).not.toContain('factual_sft');
-    expect(kinds).not.toContain('thought_rewrite');
-    expect(kinds).not.toContain('generic_sft');
-  });
-
-  it('is silent when every stage is available', () => {
-    const all = new Set([
-      ...early,
-      'factual_sft',
-      'thought_rewrite',
-      'rag_data',
-      'correction',
-      'generic_sft',
-      'training_configs',
-    ]);
-    expect(capabilityWarnings(defaultCompositionConfig(), all)).toEqual([]);
   });
 });

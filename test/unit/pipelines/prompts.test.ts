@@ -8,20 +8,21 @@ import { join, relative } from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { prompts as inferredFactsPrompts } from '../../../src/pipelines/inferred-facts/prompts.ts';
 import { parseCleanedText } from '../../../src/pipelines/pdf-cleaning/parse.ts';
 import { prompts as pdfPrompts } from '../../../src/pipelines/pdf-cleaning/prompts.ts';
+import { prompts as repvarPrompts } from '../../../src/pipelines/representation-variation/prompts.ts';
 import {
   parseAtomicFacts,
   parseInferredFacts,
   parseRewrite,
   parseSuitability,
-} from '../../../src/pipelines/representation-variation/parse.ts';
-import { prompts as repvarPrompts } from '../../../src/pipelines/representation-variation/prompts.ts';
+} from '../../../src/pipelines/shared/chunk-parsers.ts';
 import type { Parser } from '../../../src/pipelines/step.ts';
 
 const ROOT = join(import.meta.dirname, '../../../prompts');
 const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts'];
-const specs = [...pdfPrompts, ...repvarPrompts];
+const specs = [...pdfPrompts, ...repvarPrompts, ...inferredFactsPrompts];
 
 function parserFor(id: string): Parser<unknown> {
   if (id === 'pdf-cleaning/clean-pdf') return parseCleanedText;

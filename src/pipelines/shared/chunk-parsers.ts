@@ -2,8 +2,9 @@
  * Parsers of the representation-variation and inferred-facts answers (blueprint §5.2, §5.3, §15). Pure functions of
  * the raw answer; `retry` reasons are phrased for the model because they come back to it as `error_message`.
  */
-import { findTag, lastNumberedList, stripReasoning, taggedPayload } from '../pretraining/answer-text.ts';
+
 import { type ParseResult, type Parser, parsed } from '../step.ts';
+import { findTag, lastNumberedList, stripReasoning, taggedPayload } from './answer-text.ts';
 
 /**
  * `Verdict: SUITABLE` / `Verdict: UNSUITABLE` (the prompt's contract; `NOT SUITABLE` also accepted), the last verdict

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { pretrainingLines } from '../../../../src/pipelines/pretraining/lines.ts';
-import { variationFormats } from '../../../../src/pipelines/pretraining/variation-formats.ts';
-import { type ProcessChunkOptions, processChunk } from '../../../../src/pipelines/representation-variation/steps.ts';
+import { inferredFactsRecipe } from '../../../../src/pipelines/inferred-facts/stage.ts';
+import { representationVariationRecipe } from '../../../../src/pipelines/representation-variation/stage.ts';
+import { type ProcessChunkOptions, processChunk } from '../../../../src/pipelines/shared/chunk-variations.ts';
+import { pretrainingLines } from '../../../../src/pipelines/shared/pretraining-lines.ts';
+import { variationFormats } from '../../../../src/pipelines/shared/variation-formats.ts';
 import type { LlmCall } from '../../../../src/pipelines/step.ts';
 import { type StubAnswer, stubContext } from '../stub-context.ts';
 
 const chunk = { text: 'The Brennick Point Light was built in 1871.', metadata: 'docs/light.txt' };
-const repvar: ProcessChunkOptions = { mode: 'repvar', variationCount: 4, codeVariations: ['keyboard_augmentation'] };
+const repvar: ProcessChunkOptions = { variationCount: 4, codeVariations: ['keyboard_augmentation'] };
 
 /** Answers every prompt of the chain; variations wait a little so that overlapping calls show. */
 function answers(overrides: Record<string, StubAnswer> = {}) {
@@ -33,7 +35,7 @@ describe('processChunk (representation variation)', () => {
   it('drops an unsuitable chunk with the filter reasoning, after one call', async () => {
     const { answer } = answers({ 'representation-variation/filter': 'It is an index of terms.\nVerdict: UNSUITABLE' });
     const ctx = stubContext(answer);
-    expect(await processChunk(ctx, chunk, repvar)).toEqual({
+    expect(await processChunk(ctx, chunk, representationVariationRecipe, repvar)).toEqual({
       state: 'dropped',
       reason: 'judged unsuitable by the filter',
     });
@@ -43,7 +45,7 @@ describe('processChunk (representation variation)', () => {
   it('makes 2 + V + F·(1+V) lines from filter, atomic facts, V variations and F code functions', async () => {
     const { answer } = answers();
     const ctx = stubContext(answer);
-    const result = await processChunk(ctx, chunk, {
+    const result = await processChunk(ctx, chunk, representationVariationRecipe, {
       ...repvar,
       codeVariations: ['keyboard_augmentation', 'allcaps'],
       additionalDatasetContext: 'lighthouses',
@@ -90,7 +92,7 @@ describe('processChunk (representation variation)', () => {
 
   it('writes the variations concurrently', async () => {
     const { answer, stats } = answers();
-    await processChunk(stubContext(answer), chunk, repvar);
+    await processChunk(stubContext(answer), chunk, representationVariationRecipe, repvar);
     expect(stats.maxInFlight).toBe(4);
   });
 
@@ -101,7 +103,10 @@ describe('processChunk (representation variation)', () => {
         await new Promise((resolve) => setTimeout(resolve, delay(request)));
         return answer(request);
       };
-      const result = await processChunk(stubContext(slow, seed), chunk, { ...repvar, variationCount: 12 });
+      const result = await processChunk(stubContext(slow, seed), chunk, representationVariationRecipe, {
+        ...repvar,
+        variationCount: 12,
+      });
       if (result.state !== 'done') throw new Error(result.reason);
       return result.output;
     };
@@ -120,12 +125,12 @@ describe('processChunk (representation variation)', () => {
       { fail: 'LLM: 3 attempts, last: HTTP 500' },
     ]);
     const { answer } = answers(Object.fromEntries(failing));
-    expect(await processChunk(stubContext(answer), chunk, repvar)).toEqual({
+    expect(await processChunk(stubContext(answer), chunk, representationVariationRecipe, repvar)).toEqual({
       state: 'dropped',
       reason: 'LLM: 3 attempts, last: HTTP 500',
     });
     const atomicFails = answers({ 'representation-variation/atomic-facts': 'no facts here' });
-    const result = await processChunk(stubContext(atomicFails.answer), chunk, repvar);
+    const result = await processChunk(stubContext(atomicFails.answer), chunk, representationVariationRecipe, repvar);
     expect(result).toEqual({
       state: 'dropped',
       reason:
@@ -135,9 +140,9 @@ describe('processChunk (representation variation)', () => {
 
   it('throws on an unknown code variation function (the config schema should have caught it)', async () => {
     const { answer } = answers();
-    await expect(processChunk(stubContext(answer), chunk, { ...repvar, codeVariations: ['shout'] })).rejects.toThrow(
-      /unknown code variation function "shout"/,
-    );
+    await expect(
+      processChunk(stubContext(answer), chunk, representationVariationRecipe, { ...repvar, codeVariations: ['shout'] }),
+    ).rejects.toThrow(/unknown code variation function "shout"/);
   });
 });
 
@@ -145,7 +150,7 @@ describe('processChunk (inferred facts)', () => {
   it('filters on the large model, adds inferred facts, and uses the inferred-facts prompts', async () => {
     const { answer } = answers();
     const ctx = stubContext(answer);
-    const result = await processChunk(ctx, chunk, { ...repvar, mode: 'inferred', variationCount: 2 });
+    const result = await processChunk(ctx, chunk, inferredFactsRecipe, { ...repvar, variationCount: 2 });
     if (result.state !== 'done') throw new Error(result.reason);
     expect(result.output.inferredFacts).toBe('1. The light is old.');
     const [filter, atomic, inferred, ...variations] = ctx.calls;

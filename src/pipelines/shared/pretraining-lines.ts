@@ -4,16 +4,20 @@
  * function: of the chunk, then of each LLM variation). Per chunk: 2 + V + F·(1 + V) lines. The inferred facts are
  * never written: the variations carry them.
  */
+import { z } from 'zod';
 
 /** What the representation-variation (or inferred-facts) processing of one chunk produced. */
-export interface ChunkVariations {
-  atomicFacts: string;
-  /** Only in the inferred-facts mode; not written to the pretraining lines. */
-  inferredFacts?: string;
-  variations: Array<{ format: string; text: string }>;
+export const ChunkVariationsSchema = z.object({
+  atomicFacts: z.string(),
+  /** Only from the inferred-facts pipeline; not written to the pretraining lines. */
+  inferredFacts: z.string().optional(),
+  variations: z.array(z.object({ format: z.string(), text: z.string() })),
   /** `of`: the chunk, or the index of the LLM variation the function was applied to. */
-  codeVariations: Array<{ fn: string; of: 'chunk' | number; text: string }>;
-}
+  codeVariations: z.array(
+    z.object({ fn: z.string(), of: z.union([z.literal('chunk'), z.number()]), text: z.string() }),
+  ),
+});
+export type ChunkVariations = z.infer<typeof ChunkVariationsSchema>;
 
 export interface PretrainingChunk extends ChunkVariations {
   text: string;
@@ -48,6 +52,27 @@ export function pretrainingTexts(chunk: PretrainingChunk, options: PretrainingLi
 /** The chunk's `final_output.jsonl` lines: one `{"text": …}` JSON object per line, without the newline. */
 export function pretrainingLines(chunk: PretrainingChunk, options: PretrainingLineOptions): string[] {
   return pretrainingTexts(chunk, options).map((text) => JSON.stringify({ text }));
+}
+
+/**
+ * A source's `final_output.jsonl` (and its copy in `pretraining_run/`): the lines of every processed chunk of the
+ * source, in item order, with the context header on every line (the composition fixes include_context_in_dataset to
+ * true).
+ */
+export function pretrainingFile(
+  chunks: ReadonlyArray<{ input: { sourceName: string; metadata: string; text: string }; output: ChunkVariations }>,
+  sourceName: string,
+  datasetContext: string,
+): string {
+  const lines = chunks
+    .filter(({ input }) => input.sourceName === sourceName)
+    .flatMap(({ input, output }) =>
+      pretrainingLines(
+        { ...output, text: input.text, metadata: input.metadata },
+        { includeContext: true, datasetContext },
+      ),
+    );
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 function baseName(name: string): string {

@@ -5,7 +5,7 @@ import {
   parseRewrite,
   parseSuitability,
   verdictExplanation,
-} from '../../../../src/pipelines/representation-variation/parse.ts';
+} from '../../../../src/pipelines/shared/chunk-parsers.ts';
 import { parsed } from '../../../../src/pipelines/step.ts';
 
 const UNCLOSED_THINK =

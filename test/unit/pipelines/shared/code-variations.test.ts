@@ -5,13 +5,13 @@ import {
   codeVariationNames,
   codeVariations,
   isCodeVariationName,
-} from '../../../../src/pipelines/representation-variation/code-variations.ts';
+} from '../../../../src/pipelines/shared/code-variations.ts';
 import {
   keyboardAugmentation,
   keyboardNoiseDefaults,
   keyNeighbours,
   typingErrors,
-} from '../../../../src/pipelines/representation-variation/keyboard.ts';
+} from '../../../../src/pipelines/shared/keyboard.ts';
 
 const random = () => seededRandom('test');
 const TEXT = "The tower's lamp burned colza oil. It was replaced in 1894!\nKeepers left in 1968.";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findTag, lastNumberedList, stripReasoning } from '../../../../src/pipelines/pretraining/answer-text.ts';
+import { findTag, lastNumberedList, stripReasoning } from '../../../../src/pipelines/shared/answer-text.ts';
 
 describe('stripReasoning', () => {
   it.each([

@@ -5,8 +5,8 @@ import {
   type PretrainingChunk,
   pretrainingLines,
   pretrainingTexts,
-} from '../../../../src/pipelines/pretraining/lines.ts';
-import { pickVariationFormats, variationFormats } from '../../../../src/pipelines/pretraining/variation-formats.ts';
+} from '../../../../src/pipelines/shared/pretraining-lines.ts';
+import { pickVariationFormats, variationFormats } from '../../../../src/pipelines/shared/variation-formats.ts';
 
 const chunk: PretrainingChunk = {
   text: 'CHUNK',

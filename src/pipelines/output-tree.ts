@@ -1,0 +1,31 @@
+/**
+ * Every path of a run's output tree: the original's layout (blueprint §10), so existing training recipes keep
+ * working, plus what this service adds (the extraction report). Nothing else spells an artifact path.
+ */
+
+/** A file name without its folders (a jsonl record's metadata may be a path). */
+const baseName = (name: string) => name.split(/[\\/]/).at(-1) ?? name;
+
+export const outputTree = {
+  /** Ingest: the text extracted from one uploaded file. */
+  extractedText: (source: string, fileName: string) => `extracted_text/${source}/${fileName}.txt`,
+  /** Ingest: one line per file with its format, size and document count. */
+  ingestReport: 'extracted_text/ingest_report.json',
+  /** PDF cleaning: one cleaned text per PDF, named after the PDF without its extension. */
+  cleanedPdf: (source: string, pdfName: string) =>
+    `pdf_cleaning_${source}/${baseName(pdfName).replace(/\.pdf$/i, '')}.txt`,
+  /** The continued-pretraining lines of the representation-variation run of one source. */
+  representationVariation: (source: string) => `representation_variation_${source}/final_output.jsonl`,
+  /** The continued-pretraining lines of the inferred-facts run of one source. */
+  inferredFacts: (source: string) => `inferred_facts_${source}/final_output.jsonl`,
+  /** The folder Axolotl's continued-pretraining run trains from; dataset paths are relative to it. */
+  pretrainingRun: {
+    folder: 'pretraining_run',
+    representationVariation: (source: string) => `representation_variation_${source}.jsonl`,
+    textChunks: (source: string) => `text_chunks_${source}.jsonl`,
+    inferredFacts: (source: string) => `inferred_facts_${source}.jsonl`,
+    axolotlConfig: 'axolotl_pretraining_config.yaml',
+    /** The path of a file of the folder, inside the output tree. */
+    path: (file: string) => `pretraining_run/${file}`,
+  },
+} as const;

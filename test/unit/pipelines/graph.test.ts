@@ -1,0 +1,125 @@
+/**
+ * The composition graph, built from the registry: its nodes and dependencies for the default config and for other
+ * style and generation counts, skipped stages with their reasons, every needed kind provided, and the config warnings
+ * for stages this version cannot run, which come from the same graph.
+ */
+import { describe, expect, it } from 'vitest';
+import { type CompositionConfig, defaultCompositionConfig } from '../../../src/config/composition/schema.ts';
+import { buildStageGraph, unavailableStageWarnings } from '../../../src/pipelines/graph.ts';
+import { compositionStages, pipelineStages } from '../../../src/pipelines/stages.ts';
+
+const implemented = new Set(['ingest', ...pipelineStages.map((s) => s.kind)]);
+const everything = new Set(compositionStages.map((s) => s.kind));
+
+function withGenerations(generations: number, styles: string[]): CompositionConfig {
+  const config = defaultCompositionConfig();
+  config.system.number_of_factual_sft_generations_to_do = generations;
+  const way = Object.values(config.factual_sft)[0];
+  config.factual_sft = Object.fromEntries(styles.map((s) => [s, way])) as CompositionConfig['factual_sft'];
+  return config;
+}
+
+describe('buildStageGraph', () => {
+  it('lays out the default composition with its dependencies', () => {
+    const config = withGenerations(2, ['openended', 'negative']);
+    config.system.generic_thought_process_on_domain_data = true;
+    config.final_datasaving_settings.generic_dataset_paths = [{ path: 'x/y' }] as never;
+    const nodes = buildStageGraph(config, compositionStages, everything);
+    const factual = (i: number) => [`factual_sft/openended/${i}`, `factual_sft/negative/${i}`];
+    expect(nodes.map((n) => [n.name, n.dependsOn])).toEqual([
+      ['ingest', []],
+      ['pdf_cleaning', ['ingest']],
+      ['representation_variation', ['pdf_cleaning']],
+      ['inferred_facts', ['pdf_cleaning']],
+      ...factual(0).map((name) => [name, ['pdf_cleaning']]),
+      ['thought_rewrite/0', factual(0)],
+      ...factual(1).map((name) => [name, ['pdf_cleaning']]),
+      ['thought_rewrite/1', factual(1)],
+      ['rag_data', ['pdf_cleaning']],
+      ['correction', ['pdf_cleaning']],
+      ['generic_sft', [...factual(0), ...factual(1), 'thought_rewrite/0', 'thought_rewrite/1']],
+      [
+        'assembly',
+        [
+          'representation_variation',
+          'inferred_facts',
+          ...factual(0),
+          ...factual(1),
+          'thought_rewrite/0',
+          'thought_rewrite/1',
+          'rag_data',
+          'correction',
+          'generic_sft',
+        ],
+      ],
+      ['training_configs', ['assembly']],
+    ]);
+    expect(nodes.find((n) => n.name === 'factual_sft/negative/1')?.params).toEqual({ style: 'negative', index: 1 });
+    expect(nodes.every((n) => n.skip === undefined)).toBe(true);
+  });
+
+  it.each([
+    [0, ['openended']],
+    [1, []],
+    [1, ['openended']],
+    [3, ['openended', 'hallucination', 'negative', 'vague', 'followup', 'comparison']],
+  ])('makes %i generation(s) of %j, every dependency a node of the graph', (generations, styles) => {
+    const nodes = buildStageGraph(withGenerations(generations, styles), compositionStages, implemented);
+    const names = new Set(nodes.map((n) => n.name));
+    expect(nodes.filter((n) => n.kind === 'factual_sft')).toHaveLength(generations * styles.length);
+    expect(nodes.filter((n) => n.kind === 'thought_rewrite')).toHaveLength(styles.length > 0 ? generations : 0);
+    for (const node of nodes) for (const d of node.dependsOn) expect(names, `${node.name} → ${d}`).toContain(d);
+    expect(names.size).toBe(nodes.length);
+  });
+
+  it('skips what this version cannot run, and what the config switches off, with the reason', () => {
+    const nodes = buildStageGraph(defaultCompositionConfig(), compositionStages, implemented);
+    const skip = Object.fromEntries(nodes.map((n) => [n.name, n.skip]));
+    for (const kind of implemented) expect(skip[kind], kind).toBeUndefined();
+    expect(skip.rag_data).toBe('stage rag_data is not available in this service version yet');
+    const off = defaultCompositionConfig();
+    off.system.generic_thought_process_on_domain_data = false;
+    off.final_datasaving_settings.generic_dataset_paths = [];
+    const offSkip = Object.fromEntries(
+      buildStageGraph(off, compositionStages, everything).map((n) => [n.name, n.skip]),
+    );
+    expect(offSkip.generic_sft).toBe('no generic_dataset_paths configured');
+    expect(offSkip['thought_rewrite/0']).toBe('disabled by system.generic_thought_process_on_domain_data');
+    expect(offSkip.rag_data).toBeUndefined();
+  });
+
+  it('refuses a stage that needs a kind no one provides', () => {
+    const orphan = { kind: 'orphan', needs: [{ kind: 'missing' }], configPath: 'system' };
+    expect(() => buildStageGraph(defaultCompositionConfig(), [...compositionStages, orphan], everything)).toThrow(
+      /needs missing/,
+    );
+  });
+});
+
+describe('unavailableStageWarnings', () => {
+  it('warns once per enabled kind whose stage is not available, at its config section', () => {
+    const warnings = unavailableStageWarnings(defaultCompositionConfig(), compositionStages, implemented);
+    expect(warnings.map((w) => w.path)).toEqual([
+      'factual_sft',
+      'system.generic_thought_process_on_domain_data',
+      'rag_data',
+      'correction_pipeline',
+      'final_datasaving_settings.generic_dataset_paths',
+    ]);
+    expect(warnings[0]).toEqual({
+      path: 'factual_sft',
+      message: 'stage factual_sft is not available in this service version yet; it will be reported as skipped',
+    });
+  });
+
+  it('is silent about parts the config switches off', () => {
+    const config = withGenerations(0, ['openended']);
+    config.final_datasaving_settings.generic_dataset_paths = [];
+    const kinds = unavailableStageWarnings(config, compositionStages, implemented).map((w) => w.message.split(' ')[1]);
+    expect(kinds).toEqual(['rag_data', 'correction']);
+  });
+
+  it('is silent when every stage is available', () => {
+    expect(unavailableStageWarnings(defaultCompositionConfig(), compositionStages, everything)).toEqual([]);
+  });
+});
