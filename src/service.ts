@@ -13,6 +13,7 @@ import type { Settings } from './config/settings.ts';
 import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
 import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
 import type { LlmPortFactory } from './jobs/item-runner.ts';
+import { jobs } from './jobs/job-definitions.ts';
 import { gatewayPorts } from './jobs/llm-ports.ts';
 import { createJobMetrics } from './jobs/metrics.ts';
 import { JobQueue } from './jobs/queue.ts';
@@ -126,12 +127,10 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       jobs: {
         graph: registry.graph,
         stageWarnings: registry.warnings,
-        sendAdvance: async (runId) => {
-          await queue.sendAdvance(runId);
-          worker?.wake();
-        },
+        advanceInTransaction: (runId, transaction) => queue.send(jobs.advanceRun, { runId }, { transaction }),
+        wake: () => worker?.wake(),
         sendExtractFile: async (fileId) => {
-          await queue.sendExtractFile(fileId);
+          await queue.send(jobs.extractFile, { fileId });
           worker?.wake();
         },
       },

@@ -16,7 +16,7 @@ export async function renderOpenApi(): Promise<string> {
     settings: loadSettings({}),
     secretBox: {} as SecretBox,
     registry: new Registry(),
-    jobs: { sendAdvance: unused, sendExtractFile: unused, graph: unused, stageWarnings: unused },
+    jobs: { advanceInTransaction: unused, wake: unused, sendExtractFile: unused, graph: unused, stageWarnings: unused },
     auth: { tenantForKey: unused, localTenant: unused },
     checkReady: unused,
   });

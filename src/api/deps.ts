@@ -18,7 +18,10 @@ export interface AppDeps {
   registry: Registry;
   /** The job layer as the API sees it. */
   jobs: {
-    sendAdvance(runId: string): Promise<void>;
+    /** Enqueues a run's first advance inside the transaction that creates the run. */
+    advanceInTransaction(runId: string, transaction: Db): Promise<void>;
+    /** Lets this process's worker (if any) pick new jobs up without waiting for a poll. */
+    wake(): void;
     sendExtractFile(fileId: string): Promise<void>;
     /** The stage instances a run of this config consists of (skipped ones with their reason). */
     graph(config: CompositionConfig): StageNode[];

@@ -12,6 +12,9 @@ import pg from 'pg';
 import { lockDirectory } from './directory-lock.ts';
 import * as schema from './schema/index.ts';
 
+/** drizzle's SQL tag, for the queue's transaction adapter (drizzle itself stays inside src/db). */
+export { sql } from 'drizzle-orm';
+
 export type Schema = typeof schema;
 /** The drizzle handle every query module takes; the same type over PGlite and node-postgres. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;

@@ -3,17 +3,16 @@
  * stage and record the outcome exactly once. A thrown error is a fault: the last error is kept on the item and the
  * queue retries the job with backoff; when retries run out the dead-letter handler records the item as failed.
  */
-import { and, eq } from 'drizzle-orm';
 import { appendEvent } from '../db/queries/run-events.ts';
-import { countPending, getItem, recordItemOutcome } from '../db/queries/run-items.ts';
+import { countPending, getItem, recordItemAttemptError, recordItemOutcome } from '../db/queries/run-items.ts';
 import { getRunById, getStages } from '../db/queries/runs.ts';
-import { runItems } from '../db/schema/index.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
+import { type ItemPayload, jobs } from './job-definitions.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
-import type { ItemJobData, JobQueue } from './queue.ts';
+import type { JobQueue } from './queue.ts';
 import { getConfigForRun, type RunConfig } from './run-config.ts';
 import { runInfo } from './stage-context.ts';
 import type { StageDeps } from './stage-deps.ts';
@@ -52,7 +51,7 @@ export class ItemRunner {
     private readonly metrics: JobMetrics = noJobMetrics,
   ) {}
 
-  async run(data: ItemJobData, signal: AbortSignal): Promise<void> {
+  async run(data: ItemPayload, signal: AbortSignal): Promise<void> {
     const { db } = this.deps;
     const item = await getItem(db, data.runId, data.stage, data.key);
     if (item?.state !== 'pending') return;
@@ -87,11 +86,7 @@ export class ItemRunner {
       result = await definition.process(item.input, ctx);
     } catch (error) {
       if (signal.aborted) throw error;
-      // Kept on the pending item so the dead-letter record can say what went wrong.
-      await db
-        .update(runItems)
-        .set({ reason: errorMessage(error), attempts: item.attempts + 1 })
-        .where(and(eq(runItems.runId, data.runId), eq(runItems.stage, data.stage), eq(runItems.key, data.key)));
+      await recordItemAttemptError(db, data, errorMessage(error), item.attempts + 1);
       throw error;
     }
     // The job was given up while the stage worked (cancel, or a killed worker): its lease may already be another
@@ -112,7 +107,7 @@ export class ItemRunner {
   }
 
   /** Dead-letter handler: the job failed every attempt. */
-  async markFailed(data: ItemJobData): Promise<void> {
+  async markFailed(data: ItemPayload): Promise<void> {
     const item = await getItem(this.deps.db, data.runId, data.stage, data.key);
     if (item?.state !== 'pending') return;
     const reason = `failed after ${item.attempts} attempts: ${item.reason ?? 'unknown error'}`;
@@ -125,7 +120,8 @@ export class ItemRunner {
     await this.afterSettle(data);
   }
 
-  private async afterSettle(data: ItemJobData): Promise<void> {
-    if ((await countPending(this.deps.db, data.runId, data.stage)) === 0) await this.queue.sendAdvance(data.runId);
+  private async afterSettle(data: ItemPayload): Promise<void> {
+    if ((await countPending(this.deps.db, data.runId, data.stage)) === 0)
+      await this.queue.send(jobs.advanceRun, { runId: data.runId });
   }
 }

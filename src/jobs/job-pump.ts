@@ -6,12 +6,29 @@
  * the shared LLM limiter fed (the scheduling benchmark measures exactly this). Heartbeats are sent for every job in
  * flight, so a job of a worker that died is retried elsewhere once its heartbeat lapses.
  */
+import type { JobDefinition } from './job-definitions.ts';
 import type { JobMetrics } from './metrics.ts';
 import type { Job, JobQueue } from './queue.ts';
 
 export interface PumpRegistration {
   queue: string;
+  /** Checks the job's payload against its definition and runs the handler. */
   handle(job: Job<unknown>, signal: AbortSignal): Promise<void>;
+}
+
+/** A handler for one job definition; a payload that does not match the definition fails the job with why. */
+export function handlerFor<Payload>(
+  job: JobDefinition<Payload>,
+  handle: (payload: Payload, signal: AbortSignal) => Promise<void>,
+): PumpRegistration {
+  return {
+    queue: job.queue,
+    handle: async (received, signal) => {
+      const payload = job.payload.safeParse(received.data);
+      if (!payload.success) throw new Error(`malformed ${job.queue} payload: ${payload.error.message}`);
+      await handle(payload.data, signal);
+    },
+  };
 }
 
 export interface PumpLogger {

@@ -17,6 +17,7 @@ import {
 } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { isItemStage } from '../pipelines/stage.ts';
+import { jobs } from './job-definitions.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun } from './run-config.ts';
 import { createPlanContext, finishStage, runInfo } from './stage-context.ts';
@@ -93,8 +94,8 @@ export class Orchestrator {
         : [];
       await insertItems(db, run.id, stage.name, items);
       const pending = await pendingItemKeys(db, run.id, stage.name);
-      await this.queue.sendItems(
-        stage.kind,
+      await this.queue.sendMany(
+        jobs.stageItem(stage.kind),
         pending.map((key) => ({ runId: run.id, stage: stage.name, key })),
       );
       await transitionStage(db, run.id, stage.name, ['planning'], 'running');

@@ -1,26 +1,13 @@
 /**
- * pg-boss lifecycle and the queue names: the only module that imports pg-boss. Over PGlite it uses pg-boss's own
+ * pg-boss lifecycle, sending and fetching: the only module that imports pg-boss. Over PGlite it uses pg-boss's own
  * adapter on the shared in-process database; over PostgreSQL it opens its own pool from the connection string.
+ * Jobs are sent through their definitions (job-definitions.ts).
  */
-import { fromPglite, type Job, PgBoss } from 'pg-boss';
-import type { Database } from '../db/client.ts';
+import { fromDrizzle, fromPglite, type Job, PgBoss } from 'pg-boss';
+import { type Database, type Db, sql } from '../db/client.ts';
+import { type JobDefinition, jobs } from './job-definitions.ts';
 
-export const queues = {
-  /** Orchestrator: one active and one queued job per run at most (policy `stately`, keyed by run id). */
-  advance: 'run-advance',
-  /** Text extraction right after upload, so a file's status and text are known before any run. */
-  extractFile: 'extract-file',
-  /** Items whose job failed every attempt: recorded as failed items so the run can finish and say why. */
-  deadItems: 'items-dead',
-  /** One queue per stage kind, so operators can see and scale each kind. */
-  items: (kind: string) => `items-${kind}`,
-} as const;
-
-export interface ItemJobData {
-  runId: string;
-  stage: string;
-  key: string;
-}
+type DrizzleTransaction = Parameters<typeof fromDrizzle>[0];
 
 export interface QueueOptions {
   heartbeatSeconds: number;
@@ -52,13 +39,14 @@ export class JobQueue {
   async ensureQueues(stageKinds: string[]): Promise<void> {
     const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
     const retry = { retryLimit: this.options.retryLimit, retryDelay: 2, retryBackoff: true, retryDelayMax: 60 };
+    const heartbeatSeconds = this.options.heartbeatSeconds;
     const want: Array<[string, Parameters<PgBoss['createQueue']>[1]]> = [
-      [queues.deadItems, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
-      [queues.advance, { policy: 'stately', ...retry, heartbeatSeconds: this.options.heartbeatSeconds }],
-      [queues.extractFile, { ...retry, heartbeatSeconds: this.options.heartbeatSeconds }],
+      [jobs.deadItem.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.advanceRun.queue, { policy: 'stately', ...retry, heartbeatSeconds }],
+      [jobs.extractFile.queue, { ...retry, heartbeatSeconds }],
       ...stageKinds.map((kind): [string, Parameters<PgBoss['createQueue']>[1]] => [
-        queues.items(kind),
-        { ...retry, heartbeatSeconds: this.options.heartbeatSeconds, deadLetter: queues.deadItems },
+        jobs.stageItem(kind).queue,
+        { ...retry, heartbeatSeconds, deadLetter: jobs.deadItem.queue },
       ]),
     ];
     for (const [name, opts] of want) {
@@ -66,22 +54,30 @@ export class JobQueue {
     }
   }
 
-  async sendAdvance(runId: string): Promise<void> {
-    await this.boss.send(queues.advance, { runId }, { singletonKey: runId });
+  /**
+   * Enqueues one job. With `transaction`, the job is written inside that database transaction, so it exists exactly
+   * when the rows the transaction commits do (a run and its first advance).
+   */
+  async send<Payload extends object>(
+    job: JobDefinition<Payload>,
+    payload: Payload,
+    options: { transaction?: Db } = {},
+  ): Promise<void> {
+    await this.boss.send(job.queue, payload, {
+      ...(job.singletonKey ? { singletonKey: job.singletonKey(payload) } : {}),
+      // drizzle types execute()'s result loosely; both drivers answer `{ rows }`, which is what the adapter reads.
+      ...(options.transaction ? { db: fromDrizzle(options.transaction as DrizzleTransaction, sql) } : {}),
+    });
   }
 
-  async sendItems(kind: string, items: ItemJobData[]): Promise<void> {
+  async sendMany<Payload extends object>(job: JobDefinition<Payload>, payloads: Payload[]): Promise<void> {
     const batch = 500;
-    for (let i = 0; i < items.length; i += batch) {
+    for (let i = 0; i < payloads.length; i += batch) {
       await this.boss.insert(
-        queues.items(kind),
-        items.slice(i, i + batch).map((data) => ({ data })),
+        job.queue,
+        payloads.slice(i, i + batch).map((data) => ({ data })),
       );
     }
-  }
-
-  async sendExtractFile(fileId: string): Promise<void> {
-    await this.boss.send(queues.extractFile, { fileId });
   }
 
   fetch<T>(queue: string, batchSize: number): Promise<Job<T>[]> {
@@ -103,7 +99,7 @@ export class JobQueue {
 
   /** Reachability for /readyz. */
   async ping(): Promise<void> {
-    await this.boss.getQueue(queues.advance);
+    await this.boss.getQueue(jobs.advanceRun.queue);
   }
 
   async stop(): Promise<void> {

@@ -27,7 +27,10 @@ import { getConfigForRun } from './run-config.ts';
 export type { StageNode };
 
 export interface RunStarter {
-  sendAdvance(runId: string): Promise<void>;
+  /** Enqueues the run's first advance inside the transaction that creates the run. */
+  advanceInTransaction(runId: string, transaction: Db): Promise<void>;
+  /** Lets this process's worker (if any) pick the advance up without waiting for a poll. */
+  wake(): void;
   /** The stage instances of a run of this config (the registry's graph). */
   graph(config: CompositionConfig): StageNode[];
 }
@@ -63,8 +66,8 @@ export async function createRun(
   const runId = newId('run');
   let run: RunRow;
   try {
-    run = await db.transaction(async (tx) =>
-      insertRun(
+    run = await db.transaction(async (tx) => {
+      const created = await insertRun(
         tx,
         {
           id: runId,
@@ -84,8 +87,11 @@ export async function createRun(
           state: n.skip ? 'skipped' : 'pending',
           detail: n.skip,
         })),
-      ),
-    );
+      );
+      // In the same transaction: a run exists exactly when its first advance does, whatever dies when.
+      await starter.advanceInTransaction(created.id, tx);
+      return created;
+    });
   } catch (error) {
     // Two requests with one Idempotency-Key raced: the loser answers with the winner's run.
     const existing =
@@ -97,8 +103,7 @@ export async function createRun(
     stages: graph.length,
     skipped: graph.filter((n) => n.skip).map((n) => ({ stage: n.name, reason: n.skip })),
   });
-  // After the commit: if this process dies right here, the workers' sweep advances queued runs anyway.
-  await starter.sendAdvance(run.id);
+  starter.wake();
   return { run, created: true };
 }
 

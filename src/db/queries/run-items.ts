@@ -63,6 +63,19 @@ export async function recordItemOutcome(
   return rows.length > 0;
 }
 
+/** Keeps a pending item's last error and attempt count, so the dead-letter record can say what went wrong. */
+export async function recordItemAttemptError(
+  db: Db,
+  item: { runId: string; stage: string; key: string },
+  reason: string,
+  attempts: number,
+): Promise<void> {
+  await db
+    .update(runItems)
+    .set({ reason, attempts })
+    .where(and(eq(runItems.runId, item.runId), eq(runItems.stage, item.stage), eq(runItems.key, item.key)));
+}
+
 export async function countPending(db: Db, runId: string, stage: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })

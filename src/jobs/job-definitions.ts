@@ -1,0 +1,34 @@
+/**
+ * Every job this service enqueues: its pg-boss queue and the schema of its payload. Jobs are sent and handled
+ * through these values (`queue.send(jobs.advanceRun, { runId })`), so a payload is typed where it is made and checked
+ * where it is read; a malformed one fails its job with the schema's message instead of reaching a handler. The
+ * handlers live in src/jobs/handlers/, one file each.
+ */
+import { z } from 'zod';
+
+export interface JobDefinition<Payload> {
+  queue: string;
+  payload: z.ZodType<Payload>;
+  /** At most one queued and one active job per key (pg-boss policy `stately`), when set. */
+  singletonKey?(payload: Payload): string;
+}
+
+const ItemPayload = z.object({ runId: z.string(), stage: z.string(), key: z.string() });
+export type ItemPayload = z.infer<typeof ItemPayload>;
+
+export const jobs = {
+  /** The orchestrator's pass over a run: start stages whose needs are settled, finish settled stages, settle the run. */
+  advanceRun: {
+    queue: 'run-advance',
+    payload: z.object({ runId: z.string() }),
+    singletonKey: (payload) => payload.runId,
+  } satisfies JobDefinition<{ runId: string }>,
+  /** Text extraction right after upload, so a file's status and text are known before any run. */
+  extractFile: { queue: 'extract-file', payload: z.object({ fileId: z.string() }) } satisfies JobDefinition<{
+    fileId: string;
+  }>,
+  /** Items whose job failed every attempt: recorded as failed items so the run can finish and say why. */
+  deadItem: { queue: 'items-dead', payload: ItemPayload } satisfies JobDefinition<ItemPayload>,
+  /** One item of a stage; one queue per stage kind, so operators can see and scale each kind. */
+  stageItem: (kind: string): JobDefinition<ItemPayload> => ({ queue: `items-${kind}`, payload: ItemPayload }),
+};
