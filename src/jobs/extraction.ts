@@ -4,13 +4,8 @@
  */
 import type { FileRow } from '../db/queries/files.ts';
 import { getFileById, recordExtraction } from '../db/queries/files.ts';
-import { EXTRACTOR_VERSION, extractText } from '../ingest/extract/index.ts';
+import { EXTRACTOR_VERSION, type ExtractedDocument, extractText } from '../ingest/extract/index.ts';
 import type { StageDeps } from './stage-deps.ts';
-
-export interface ExtractedDocument {
-  text: string;
-  metadata?: string;
-}
 
 export type ExtractionOutcome =
   | { ok: true; textBlobKey: string; chars: number; documents: number }

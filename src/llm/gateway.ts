@@ -7,13 +7,14 @@
  */
 import { Registry } from 'prom-client';
 import type { Db } from '../db/client.ts';
+import { stripReasoning } from '../lib/reasoning.ts';
 import type { LlmCall, LlmPort, LlmResult, ParseResult } from '../pipelines/step.ts';
 import { Accounting, costOf } from './accounting.ts';
 import { cacheKey, ResponseCache } from './cache.ts';
 import { defaultLimiterOptions, type LimiterOptions, SlotLimiter } from './limiter.ts';
 import { createLlmMetrics } from './metrics.ts';
 import { createOpenAiProvider, type ProviderClient } from './openai-client.ts';
-import { effectiveStops, estimateTokens, stripThink } from './output.ts';
+import { effectiveStops, estimateTokens } from './output.ts';
 import { Pacer } from './pacer.ts';
 import { ERROR_MESSAGE, type PromptLibrary } from './prompts.ts';
 import { EndpointRateLimiter } from './rate-limit.ts';
@@ -99,7 +100,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       const answer = await answerFor(key, () => fetchAnswer(binding, endpoint, request, prompt, stop, key));
       if (!answer.ok) return answer;
-      const stripped = stripThink(answer.text);
+      const stripped = stripReasoning(answer.text);
       const result: ParseResult<T> = stripped.ok
         ? request.parse(stripped.text)
         : { kind: 'retry', reason: stripped.reason };

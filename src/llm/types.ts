@@ -4,23 +4,9 @@
  * `StageBinding` per stage and asks the gateway for that stage's `LlmPort`.
  */
 
-/** One OpenAI-compatible model endpoint. */
-export interface Endpoint {
-  model: string;
-  /** e.g. `https://api.deepinfra.com/v1/openai`, `http://127.0.0.1:8082/v1`. */
-  baseUrl: string;
-  /** May be '' for local servers (a dummy key is sent, since the SDK insists on one). */
-  apiKey: string;
-  /** The original's `mode`: only `api` (OpenAI-compatible) is supported; `openai` is accepted as a synonym. */
-  mode: string;
-  /** USD per million tokens. */
-  costPerMillionInput: number;
-  costPerMillionOutput: number;
-  /** Optional requests-per-minute limit for this endpoint (enforced per process). */
-  rpm?: number;
-  /** Optional tokens-per-minute limit (input estimate + max_tokens per request, enforced per process). */
-  tpm?: number;
-}
+import type { Endpoint } from '../config/composition/endpoints.ts';
+
+export type { Endpoint };
 
 export interface StageBinding {
   /** The limiter's scope: concurrency_limit holds across every stage of the run and every worker process. */

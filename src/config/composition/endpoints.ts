@@ -17,14 +17,22 @@ export type LlmSection =
   | 'correction_pipeline'
   | 'transform_generic_data';
 
+/** One OpenAI-compatible model endpoint: what the config names for a section's small or large model. */
 export interface Endpoint {
   model: string;
+  /** e.g. `https://api.deepinfra.com/v1/openai`, `http://127.0.0.1:8082/v1`. */
   baseUrl: string;
   /** '' when no key was given (some local servers still want a non-empty dummy; the client decides). */
   apiKey: string;
-  mode: 'api';
+  /** The original's `mode`: only `api` (OpenAI-compatible) is supported; the gateway refuses others by name. */
+  mode: string;
+  /** USD per million tokens. */
   costPerMillionInput: number;
   costPerMillionOutput: number;
+  /** Optional requests-per-minute limit for this endpoint (enforced per process). */
+  rpm?: number;
+  /** Optional tokens-per-minute limit (input estimate + max_tokens per request, enforced per process). */
+  tpm?: number;
 }
 
 export interface SectionEndpoints {

@@ -1,18 +1,12 @@
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { ExtractionStats } from '../../lib/extraction-stats.ts';
 import { createdAt, tenantId } from './columns.ts';
+
+export type { ExtractionStats };
+
 import { sources } from './sources.ts';
 
 export type ExtractionStatus = 'pending' | 'extracted' | 'failed';
-
-export interface ExtractionStats {
-  /** Invalid UTF-8 sequences replaced by U+FFFD. */
-  replacedChars?: number;
-  /** jsonl/json: records read, and the lines that could not be used, with their line numbers. */
-  records?: number;
-  badLines?: Array<{ line: number; reason: string }>;
-  badLineCount?: number;
-  pages?: number;
-}
 
 export const files = pgTable(
   'files',

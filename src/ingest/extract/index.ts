@@ -3,10 +3,14 @@
  * can show, so one broken upload cannot fail a whole run.
  */
 import { errorMessage } from '../../lib/errors.ts';
+import type { ExtractionStats } from '../../lib/extraction-stats.ts';
 import { hasUtf16Bom } from '../encoding.ts';
 import type { DocumentFormat } from '../format.ts';
 import { extractDocx } from './docx.ts';
-import { type BadLine, type RecordCollector, readJsonArray, readJsonl } from './jsonl.ts';
+import { type RecordCollector, readJsonArray, readJsonl } from './jsonl.ts';
+
+export type { ExtractionStats };
+
 import { extractPdf } from './pdf.ts';
 import { decodeText } from './text.ts';
 import type { ZipLimits } from './zip-guard.ts';
@@ -27,14 +31,6 @@ export interface ExtractLimits {
 export interface ExtractedDocument {
   text: string;
   metadata?: string;
-}
-
-export interface ExtractionStats {
-  replacedChars?: number;
-  records?: number;
-  badLines?: BadLine[];
-  badLineCount?: number;
-  pages?: number;
 }
 
 export type ExtractionResult =

@@ -3,15 +3,12 @@
  * `read_jsonl_completions`). A dataset with a few broken lines is still useful, so bad lines are counted with their
  * line numbers and reasons instead of failing the file; only a file with no usable record at all fails.
  */
+import type { BadLine } from '../../lib/extraction-stats.ts';
+
+export type { BadLine };
 
 export interface TextRecord {
   text: string;
-}
-
-export interface BadLine {
-  /** 1-based line number (for a `.json` array: the 1-based item number). */
-  line: number;
-  reason: string;
 }
 
 /** Bad lines kept in detail; the rest are only counted, so a garbage file cannot blow up the stats. */

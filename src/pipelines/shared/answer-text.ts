@@ -1,35 +1,14 @@
 /**
- * Reading an LLM answer: reasoning blocks, a tagged payload, a numbered list. Shared by the pdf-cleaning and
- * representation-variation parsers. The gateway already removes well-formed reasoning, but answers reach parsers
- * from caches, completion mode and odd providers too, so every parser goes through `stripReasoning` again (it is
- * idempotent).
+ * Reading an LLM answer: a tagged payload, a numbered list. Shared by the pipelines' parsers. The gateway removes
+ * reasoning before a parser sees an answer; parsers strip it again with the same rule (lib/reasoning.ts, idempotent)
+ * because they are also handed raw text (tests, few-shot answers).
  *
  * Retry reasons are written as instructions: the gateway hands them to the prompt as `error_message`.
  */
+import { stripReasoning } from '../../lib/reasoning.ts';
 import { type ParseResult, parsed } from '../step.ts';
 
-export type Stripped = { ok: true; text: string } | { ok: false; reason: string };
-
-const OPEN_THINK = /<(think|thinking)\s*>/i;
-const CLOSE_THINK = /<\/(think|thinking)\s*>/gi;
-
-/**
- * The answer after the last `</think>` (some providers drop the opening tag, so a lone closing tag counts too). An
- * opening tag that is never closed means the model ran out of tokens while reasoning: nothing usable follows.
- */
-export function stripReasoning(answer: string): Stripped {
-  let end = -1;
-  for (const match of answer.matchAll(CLOSE_THINK)) end = match.index + match[0].length;
-  if (end >= 0) return { ok: true, text: answer.slice(end) };
-  if (OPEN_THINK.test(answer)) {
-    return {
-      ok: false,
-      reason:
-        'The answer stopped inside its <think> block (no </think>): keep the reasoning shorter and finish the answer.',
-    };
-  }
-  return { ok: true, text: answer };
-}
+export { stripReasoning };
 
 export type TagSearch = { kind: 'found'; content: string } | { kind: 'unclosed' } | { kind: 'missing' };
 

@@ -1,24 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { DANGLING_THINK_REASON, effectiveStops, estimateTokens, stripThink } from '../../../src/llm/output.ts';
+import { DANGLING_THINK_REASON, stripReasoning } from '../../../src/lib/reasoning.ts';
+import { effectiveStops, estimateTokens } from '../../../src/llm/output.ts';
 
-describe('stripThink', () => {
+describe('stripReasoning', () => {
   it('removes a reasoning block and trims', () => {
-    expect(stripThink('<think>\nhmm, tags\n</think>\n\n<a>x</a>\n')).toEqual({ ok: true, text: '<a>x</a>' });
+    expect(stripReasoning('<think>\nhmm, tags\n</think>\n\n<a>x</a>\n')).toEqual({ ok: true, text: '<a>x</a>' });
   });
 
   it('keeps only what follows the last closing tag (several blocks, or a provider that drops the opening tag)', () => {
-    expect(stripThink('<think>a</think>b<think>c</think>answer')).toEqual({ ok: true, text: 'answer' });
-    expect(stripThink('reasoning without an opening tag</think>answer')).toEqual({ ok: true, text: 'answer' });
-    expect(stripThink('<THINKING>x</Thinking >answer')).toEqual({ ok: true, text: 'answer' });
+    expect(stripReasoning('<think>a</think>b<think>c</think>answer')).toEqual({ ok: true, text: 'answer' });
+    expect(stripReasoning('reasoning without an opening tag</think>answer')).toEqual({ ok: true, text: 'answer' });
+    expect(stripReasoning('<THINKING>x</Thinking >answer')).toEqual({ ok: true, text: 'answer' });
   });
 
   it('asks for a retry when the answer opens <think> and never closes it', () => {
-    expect(stripThink('  <think>I ran out of tokens while')).toEqual({ ok: false, reason: DANGLING_THINK_REASON });
+    expect(stripReasoning('  <think>I ran out of tokens while')).toEqual({ ok: false, reason: DANGLING_THINK_REASON });
   });
 
   it('leaves answers without reasoning alone, including a <think> mentioned mid-answer', () => {
-    expect(stripThink(' plain ')).toEqual({ ok: true, text: 'plain' });
-    expect(stripThink('The tag <think> opens reasoning.')).toEqual({
+    expect(stripReasoning(' plain ')).toEqual({ ok: true, text: 'plain' });
+    expect(stripReasoning('The tag <think> opens reasoning.')).toEqual({
       ok: true,
       text: 'The tag <think> opens reasoning.',
     });
