@@ -21,7 +21,7 @@ import type { StageDeps } from './jobs/stage-deps.ts';
 import { createStageRegistry } from './jobs/stage-registry.ts';
 import { Worker } from './jobs/worker.ts';
 import { closeHttpServer, closeNodeServer } from './lib/http-close.ts';
-import { createGateway, type Gateway } from './llm/gateway.ts';
+import { createGateway } from './llm/gateway.ts';
 import { loadPrompts } from './llm/prompts.ts';
 import type { AnyStageDefinition } from './pipelines/stage.ts';
 import { promptSpecs } from './pipelines/stages.ts';
@@ -69,7 +69,19 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   if (!overrides.database) await migrateDatabase(database);
   const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
   const secretBox = loadSecretBox(settings);
-  const deps: StageDeps = { db: database.db, blobs, settings, secretBox };
+  const metrics = new Registry();
+  // Loading checks every prompt file against its declared variables, so a broken prompt stops start-up here.
+  const gateway =
+    settings.role === 'api'
+      ? undefined
+      : createGateway({ db: database.db, prompts: loadPrompts(PROMPTS_DIR, promptSpecs), registry: metrics, log });
+  const deps: StageDeps = {
+    db: database.db,
+    blobs,
+    settings,
+    secretBox,
+    ...(gateway ? { embedderFor: gateway.embedder } : {}),
+  };
   const registry = createStageRegistry(deps, overrides.extraStages);
   const queue = await JobQueue.start(database, {
     heartbeatSeconds: settings.jobHeartbeatSeconds,
@@ -79,7 +91,6 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       overrides.monitorIntervalSeconds ?? Math.max(1, Math.min(10, Math.floor(settings.jobHeartbeatSeconds / 2))),
   });
   await queue.ensureQueues(registry.itemKinds());
-  const metrics = new Registry();
 
   let keyCheck: { at: number; local: boolean } | undefined;
   const localMode = async () => {
@@ -99,15 +110,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   };
 
   let worker: Worker | undefined;
-  let gateway: Gateway | undefined;
-  if (settings.role !== 'api') {
-    // Loading checks every prompt file against its declared variables, so a broken prompt stops start-up here.
-    gateway = createGateway({
-      db: database.db,
-      prompts: loadPrompts(PROMPTS_DIR, promptSpecs),
-      registry: metrics,
-      log,
-    });
+  if (gateway) {
     worker = new Worker(deps, queue, registry, overrides.llmFor ?? gatewayPorts(gateway), log, {
       metrics: createJobMetrics(metrics),
       sweepIntervalMs: overrides.sweepIntervalMs,

@@ -18,7 +18,7 @@ import { fuseRankings } from '../ingest/rank-fusion.ts';
 import { selectQueryTerms } from '../ingest/related-terms.ts';
 import { defaultTokenizer } from '../ingest/tokenizer.ts';
 import { sha256Hex } from '../lib/hash.ts';
-import { cosine, type EmbeddingsEndpoint, embedTexts } from '../llm/embeddings.ts';
+import { cosine, type Embedder } from '../llm/embeddings.ts';
 import type { ChunkableDocument, ChunkView } from '../pipelines/stage.ts';
 import type { StageDeps } from './stage-deps.ts';
 
@@ -75,7 +75,7 @@ export async function relatedChunks(
   deps: Pick<StageDeps, 'db'>,
   pool: ChunkView[],
   k: number,
-  options: { embeddings?: EmbeddingsEndpoint | undefined; signal?: AbortSignal } = {},
+  options: { embeddings?: Embedder | undefined; signal?: AbortSignal } = {},
 ): Promise<Map<string, ChunkView[]>> {
   const result = new Map<string, ChunkView[]>();
   if (k <= 0 || pool.length < 2) {
@@ -123,24 +123,23 @@ export async function relatedChunks(
   return result;
 }
 
-/** The pool's embedding vectors: stored ones, and the missing ones computed through the endpoint and stored. */
+/** The pool's embedding vectors: stored ones, and the missing ones computed through the embedder and stored. */
 async function poolEmbeddings(
   deps: Pick<StageDeps, 'db'>,
   pool: ChunkView[],
   setKeys: string[],
-  endpoint: EmbeddingsEndpoint,
+  embedder: Embedder,
   signal: AbortSignal | undefined,
 ): Promise<Map<string, Float32Array>> {
-  const stored = await embeddingsOfSets(deps.db, endpoint.model, setKeys);
+  const stored = await embeddingsOfSets(deps.db, embedder.model, setKeys);
   const missing = [...new Map(pool.filter((c) => !stored.has(c.id)).map((c) => [c.id, c])).values()];
   if (missing.length > 0) {
-    const computed = await embedTexts(
-      endpoint,
+    const computed = await embedder.embed(
       missing.map((c) => c.text),
-      signal ? { signal } : {},
+      signal,
     );
     const rows = missing.map((c, i) => ({ setKey: setKeyOf(c.id), idx: c.index, vector: computed[i] as Float32Array }));
-    await insertEmbeddings(deps.db, endpoint.model, rows);
+    await insertEmbeddings(deps.db, embedder.model, rows);
     for (const row of rows) stored.set(`${row.setKey}:${row.idx}`, row.vector);
   }
   return stored;

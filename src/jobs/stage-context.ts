@@ -5,7 +5,7 @@
  */
 
 import type { z } from 'zod';
-import { resolveEmbeddings } from '../config/composition/endpoints.ts';
+import { concurrencyLimit, resolveEmbeddings } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
@@ -89,8 +89,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       return stage.result.parse(JSON.parse((await deps.blobs.get(key)).toString('utf8')));
     },
     chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
-    relatedChunks: async (pool, k) =>
-      relatedChunks(deps, pool, k, { embeddings: await embeddingsOfRun(deps, info.runId) }),
+    relatedChunks: async (pool, k) => relatedChunks(deps, pool, k, { embeddings: await embedderOfRun(deps, info) }),
   };
 }
 
@@ -105,12 +104,20 @@ function stageResultBlobKey(runId: string, stageName: string): string {
   return `runs/${runId}/stage-results/${stageName}.json`;
 }
 
-/** The run config's embeddings endpoint (with its key, which stages never see), if it names one. */
-async function embeddingsOfRun(deps: StageDeps, runId: string) {
-  const run = await getRunById(deps.db, runId);
+/** An embedder for the run's embeddings endpoint (with its key, which stages never see), if the config names one. */
+async function embedderOfRun(deps: StageDeps, info: StageRunInfo) {
+  const run = await getRunById(deps.db, info.runId);
   if (!run) return undefined;
   const { config, secrets } = await getConfigForRun(deps, run);
-  return resolveEmbeddings(config, secrets);
+  const endpoint = resolveEmbeddings(config, secrets);
+  if (!endpoint) return undefined;
+  if (!deps.embedderFor) throw new Error('embeddings need the LLM gateway, which only worker processes have');
+  return deps.embedderFor({
+    runId: info.runId,
+    stage: info.stageName,
+    endpoint,
+    concurrencyLimit: concurrencyLimit(config),
+  });
 }
 
 function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactContext {

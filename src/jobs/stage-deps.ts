@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
+import type { Embedder, EmbeddingBinding } from '../llm/embeddings.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 
 /** What the job layer's own stages and contexts are built from. */
@@ -10,4 +11,6 @@ export interface StageDeps {
   settings: Settings;
   /** Opens the secrets of configs (sealed at rest). */
   secretBox: SecretBox;
+  /** Embeddings through the LLM gateway (slots, accounting); absent in a process without a worker. */
+  embedderFor?: (binding: EmbeddingBinding) => Embedder;
 }

@@ -11,6 +11,7 @@ import { stripReasoning } from '../lib/reasoning.ts';
 import type { LlmCall, LlmPort, LlmResult, ParseResult } from '../pipelines/step.ts';
 import { Accounting, costOf } from './accounting.ts';
 import { cacheKey, ResponseCache } from './cache.ts';
+import { createEmbedder, type Embedder, type EmbeddingBinding } from './embeddings.ts';
 import { defaultLimiterOptions, type LimiterOptions, SlotLimiter } from './limiter.ts';
 import { createLlmMetrics } from './metrics.ts';
 import { createOpenAiProvider, type ProviderClient } from './openai-client.ts';
@@ -38,6 +39,8 @@ export interface GatewayDeps {
 
 export interface Gateway {
   forStage(binding: StageBinding): LlmPort;
+  /** Embeddings for a run's stage, through the run's slots and accounting. */
+  embedder(binding: EmbeddingBinding): Embedder;
   /** Rejects waiting calls and gives this process's slot leases back. */
   close(): Promise<void>;
 }
@@ -185,5 +188,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return { ok: true, text, cached: false, inputTokens, outputTokens, latencyMs: sent.latencyMs };
   }
 
-  return { forStage, close: () => limiter.close() };
+  return {
+    forStage,
+    embedder: (binding) => createEmbedder({ limiter, accounting, policy: transport.policy }, binding),
+    close: () => limiter.close(),
+  };
 }

@@ -5,9 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { chunkDocuments, relatedChunks } from '../../../src/jobs/chunk-store.ts';
+import { createGateway } from '../../../src/llm/gateway.ts';
+import { loadPrompts } from '../../../src/llm/prompts.ts';
 import type { ChunkView } from '../../../src/pipelines/stage.ts';
 import { startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { createTestDatabase } from '../../support/test-db.ts';
+
+const PROMPTS = new URL('../../../prompts', import.meta.url).pathname;
 
 const target =
   'Field water must be purified before drinking. Fill the canteen, add one chlorine tablet per quart, shake it, ' +
@@ -94,7 +98,13 @@ describe('related chunks', () => {
   it('fuses in embedding similarity when an embeddings endpoint is given, embedding each chunk once', async () => {
     const llm = await startFakeLlm();
     try {
-      const embeddings = { baseUrl: llm.url, model: 'fake-embeddings', apiKey: '' };
+      const gateway = createGateway({ db: database.db, prompts: loadPrompts(PROMPTS, []) });
+      const embeddings = gateway.embedder({
+        runId: 'run_related',
+        stage: 'factual_sft/openended/0',
+        endpoint: { baseUrl: llm.url, model: 'fake-embeddings', apiKey: '' },
+        concurrencyLimit: 4,
+      });
       const related = await relatedChunks({ db: database.db }, pool, 3, { embeddings });
       const targetChunk = pool.find((c) => c.text.startsWith('Field water'));
       const top = related.get(targetChunk?.id ?? '')?.map((c) => c.text) ?? [];
@@ -121,6 +131,7 @@ describe('related chunks', () => {
       expect([...lexicalOnly.values()].every((list) => list.length === 0)).toBe(true);
       const fused = await relatedChunks({ db: database.db }, unrelated, 2, { embeddings });
       expect([...fused.values()].map((list) => list.length)).toEqual([2, 2, 2]);
+      await gateway.close();
     } finally {
       await llm.close();
     }
