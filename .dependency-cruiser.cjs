@@ -34,6 +34,26 @@ module.exports = {
       to: { path: 'node_modules/openai/' },
     },
     {
+      name: 'database-drivers-only-in-db',
+      comment: 'drizzle, node-postgres and PGlite stay behind the query modules of src/db',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/db/' },
+      to: { path: 'node_modules/(drizzle-orm|pg|@electric-sql/pglite)/' },
+    },
+    {
+      name: 'fastify-only-in-api',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/api/' },
+      to: { path: 'node_modules/(fastify|@fastify/[^/]+|fastify-plugin|fastify-type-provider-zod)/' },
+    },
+    {
+      name: 'template-engines-only-in-template-modules',
+      comment: 'prompts render with nunjucks in the prompt library; chat templates with jinja in their own module',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/llm/prompts\\.ts$|^src/pipelines/[^/]+/chat-template\\.ts$' },
+      to: { path: 'node_modules/(nunjucks|@huggingface/jinja)/' },
+    },
+    {
       name: 'extractor-libraries-only-in-extractors',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/ingest/extract/' },
