@@ -4,11 +4,8 @@
  * aborts its items' work, and a second cancel is refused; a graceful stop lets an item in flight finish.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ingestStage } from '../../../src/pipelines/planned-stages.ts';
-import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
-import { outcome } from '../../../src/pipelines/step.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
+import { standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -17,24 +14,14 @@ let behaviour: (n: number, signal: AbortSignal) => Promise<void> = async () => {
 const attempts = new Map<number, number>();
 const aborted = new Set<number>();
 
-const N = z.object({ n: z.number() });
-const controllable: ItemStageDefinition<{ n: number }, { n: number }> = {
-  kind: 'test_items',
-  needs: [ingestStage],
-  configPath: 'system',
-  input: N,
-  output: N,
-  async plan() {
-    return Array.from({ length: 4 }, (_, n) => ({ key: `item-${n}`, input: { n } }));
+const controllable = standInStage({
+  count: 4,
+  async process(n, ctx) {
+    attempts.set(n, (attempts.get(n) ?? 0) + 1);
+    ctx.signal.addEventListener('abort', () => aborted.add(n));
+    await behaviour(n, ctx.signal);
   },
-  async process(input, ctx) {
-    attempts.set(input.n, (attempts.get(input.n) ?? 0) + 1);
-    ctx.signal.addEventListener('abort', () => aborted.add(input.n));
-    await behaviour(input.n, ctx.signal);
-    return outcome.done({ n: input.n });
-  },
-  async finish() {},
-};
+});
 
 let t: TestService;
 let projectId: string;

@@ -11,9 +11,9 @@ import { z } from 'zod';
 import { loadSettings } from '../../../src/config/settings.ts';
 import { ingestStage } from '../../../src/pipelines/planned-stages.ts';
 import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
-import { outcome } from '../../../src/pipelines/step.ts';
 import { startService } from '../../../src/service.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
+import { itemKey, standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -33,18 +33,10 @@ let firstWorkerKilled = false;
  * gate opens (which happens only after the first worker was killed). The queue does not promise an order, so the
  * test tracks which keys finished rather than assuming item numbers.
  */
-const N = z.object({ n: z.number() });
-const controllable: ItemStageDefinition<{ n: number }, { n: number }> = {
-  kind: 'test_items',
-  needs: [ingestStage],
-  configPath: 'system',
-  input: N,
-  output: N,
-  async plan() {
-    return Array.from({ length: 12 }, (_, n) => ({ key: `item-${String(n).padStart(2, '0')}`, input: { n } }));
-  },
-  async process(input) {
-    const key = `item-${String(input.n).padStart(2, '0')}`;
+const controllable = standInStage({
+  count: 12,
+  async process(n) {
+    const key = itemKey(n);
     processed.set(key, (processed.get(key) ?? 0) + 1);
     if (!firstWorkerKilled) {
       if (finishedFirst.size + blockedFirst.size < 6) {
@@ -54,13 +46,12 @@ const controllable: ItemStageDefinition<{ n: number }, { n: number }> = {
         await gate;
       }
     }
-    return outcome.done({ n: input.n });
   },
   async finish(ctx) {
     const done = (await ctx.outputs()).map((o) => o.output.n);
     await ctx.writeArtifact('resume_test/done.json', JSON.stringify(done));
   },
-};
+});
 
 let first: TestService | undefined;
 let second: Awaited<ReturnType<typeof startService>> | undefined;
