@@ -7,10 +7,7 @@
  */
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { loadSettings } from '../../../src/config/settings.ts';
-import { ingestStage } from '../../../src/pipelines/planned-stages.ts';
-import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { startService } from '../../../src/service.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { itemKey, standInStage } from '../../support/stand-in-stage.ts';
