@@ -10,7 +10,7 @@ import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
-import { ingestStage } from '../pipelines/planned-stages.ts';
+import { ingestStage } from '../pipelines/ingest-stage.ts';
 import {
   type AnyStageDefinition,
   type ArtifactContext,

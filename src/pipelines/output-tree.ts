@@ -18,6 +18,11 @@ export const outputTree = {
   representationVariation: (source: string) => `representation_variation_${source}/final_output.jsonl`,
   /** The continued-pretraining lines of the inferred-facts run of one source. */
   inferredFacts: (source: string) => `inferred_facts_${source}/final_output.jsonl`,
+  /** Factual SFT of one source, way and iteration: the generated records and their ShareGPT conversations. */
+  factualSft: (source: string, way: string, iteration: number) => {
+    const folder = `factual_sft_${source}_${way}_${iteration}`;
+    return { questions: `${folder}/factual_questions.json`, conversations: `${folder}/plain_qa_list.jsonl` };
+  },
   /** The folder Axolotl's continued-pretraining run trains from; dataset paths are relative to it. */
   pretrainingRun: {
     folder: 'pretraining_run',

@@ -1,27 +1,13 @@
 /**
- * Stage kinds the graph knows that src/pipelines does not implement: `ingest`, which the job layer provides (it
- * needs the database), and the parts of the composition this service version cannot run yet, declared here with
- * their needs, config section and instances so a run lists them (as skipped) and a config is warned about them.
- * When one of them is built, its definition takes its place in stages.ts and its entry here goes.
+ * The parts of the composition this service version cannot run yet, declared with their needs, config section and
+ * instances so a run lists them (as skipped) and a config is warned about them. When one of them is built, its
+ * definition takes its place in stages.ts and its entry here goes. (`ingest`, the job layer's stage, is re-exported
+ * from ingest-stage.ts.)
  */
+import { factualSftStage } from './factual-sft/stage.ts';
 import type { StageSpec } from './stage-spec.ts';
 
-/** Text extraction of every file of the run (src/jobs/stages/ingest.ts); every other stage reads its documents. */
-export const ingestStage: StageSpec = { kind: 'ingest', needs: [], configPath: 'path' };
-
-/** Phase C.1: one instance per way (`factual_sft.<way>`) and generation. */
-export const factualSftStage: StageSpec = {
-  kind: 'factual_sft',
-  needs: [{ kind: 'pdf_cleaning' }],
-  configPath: 'factual_sft',
-  instances: (config) =>
-    Array.from({ length: config.system.number_of_factual_sft_generations_to_do }, (_, index) =>
-      Object.keys(config.factual_sft).map((style) => ({
-        name: `factual_sft/${style}/${index}`,
-        params: { style, index },
-      })),
-    ).flat(),
-};
+export { ingestStage } from './ingest-stage.ts';
 
 /** Phase D: the thought process of every domain answer of generation `index` is rewritten. */
 export const thoughtRewriteStage: StageSpec = {

@@ -21,6 +21,8 @@ export interface StageSpec extends StageRef {
   configPath: string;
   /** The instances a config asks for; one instance named after the kind when absent. */
   instances?(config: CompositionConfig): StageInstance[];
+  /** The name of the instance with these params (how `outputsOf`/`resultOf` find one instance of a numbered kind). */
+  instanceName?(params: Record<string, unknown>): string;
   /** Why the config switches this stage off, or undefined when it runs. */
   disabledBy?(config: CompositionConfig): string | undefined;
 }

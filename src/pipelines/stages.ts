@@ -5,18 +5,13 @@
  */
 import { assemblyStage } from './assembly/stage.ts';
 import { trainingConfigsStage } from './axolotl/stage.ts';
+import { prompts as factualSftPrompts } from './factual-sft/prompts.ts';
+import { factualSftStage } from './factual-sft/stage.ts';
 import { prompts as inferredFactsPrompts } from './inferred-facts/prompts.ts';
 import { inferredFactsStage } from './inferred-facts/stage.ts';
 import { prompts as pdfCleaningPrompts } from './pdf-cleaning/prompts.ts';
 import { pdfCleaningStage } from './pdf-cleaning/stage.ts';
-import {
-  correctionStage,
-  factualSftStage,
-  genericSftStage,
-  ingestStage,
-  ragDataStage,
-  thoughtRewriteStage,
-} from './planned-stages.ts';
+import { correctionStage, genericSftStage, ingestStage, ragDataStage, thoughtRewriteStage } from './planned-stages.ts';
 import { prompts as representationVariationPrompts } from './representation-variation/prompts.ts';
 import { representationVariationStage } from './representation-variation/stage.ts';
 import type { AnyStageDefinition } from './stage.ts';
@@ -27,6 +22,7 @@ export const pipelineStages: readonly AnyStageDefinition[] = [
   pdfCleaningStage,
   representationVariationStage,
   inferredFactsStage,
+  factualSftStage,
   assemblyStage,
   trainingConfigsStage,
 ];
@@ -46,4 +42,9 @@ export const compositionStages: readonly StageSpec[] = [
   trainingConfigsStage,
 ];
 
-export const promptSpecs = [...pdfCleaningPrompts, ...representationVariationPrompts, ...inferredFactsPrompts];
+export const promptSpecs = [
+  ...pdfCleaningPrompts,
+  ...representationVariationPrompts,
+  ...inferredFactsPrompts,
+  ...factualSftPrompts,
+];

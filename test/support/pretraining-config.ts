@@ -1,7 +1,16 @@
-/** A composition config (YAML) that points every pretraining-half endpoint at the fake LLM. */
+/** A composition config (YAML) that points every endpoint of the stages this version runs at the fake LLM. */
 export function pretrainingConfigYaml(
   llmUrl: string,
-  options: { concurrency?: number; pdfChunkSize?: number; repvarChunkSize?: number; codeFunctions?: string[] } = {},
+  options: {
+    concurrency?: number;
+    pdfChunkSize?: number;
+    repvarChunkSize?: number;
+    codeFunctions?: string[];
+    generations?: number;
+    factualChunkSize?: number;
+    /** Lines of a `factual_sft:` section (the default five ways when absent). */
+    factualWays?: string[];
+  } = {},
 ): string {
   const endpoints = (prefix: string) =>
     ['small', 'large']
@@ -13,6 +22,7 @@ export function pretrainingConfigYaml(
     'system:',
     `  concurrency_limit: ${options.concurrency ?? 16}`,
     '  use_subset: false',
+    `  number_of_factual_sft_generations_to_do: ${options.generations ?? 1}`,
     'model_training:',
     '  context_length: 8192',
     'pdf_cleaning:',
@@ -22,6 +32,10 @@ export function pretrainingConfigYaml(
     `  representation_variation_chunk_size: ${options.repvarChunkSize ?? 400}`,
     `  code_variation_functions: [${(options.codeFunctions ?? ['keyboard_augmentation', 'allcaps']).join(', ')}]`,
     endpoints('representation_variation'),
+    'factual_sft_settings:',
+    `  factual_chunk_size: ${options.factualChunkSize ?? 3000}`,
+    endpoints('factual'),
+    ...(options.factualWays ? ['factual_sft:', ...options.factualWays] : []),
     '',
   ].join('\n');
 }

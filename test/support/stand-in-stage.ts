@@ -3,7 +3,7 @@
  * a kind of its own (`test_items`), needs only ingest, and so runs beside the composition's stages.
  */
 import { z } from 'zod';
-import { ingestStage } from '../../src/pipelines/planned-stages.ts';
+import { ingestStage } from '../../src/pipelines/ingest-stage.ts';
 import type { FinishContext, ItemStageDefinition, ProcessContext } from '../../src/pipelines/stage.ts';
 import { outcome } from '../../src/pipelines/step.ts';
 

@@ -46,13 +46,6 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
       message: 'ignored: running or serving the trained model is not supported by this service',
     });
   }
-  if (config.embeddings) {
-    warnings.push({
-      path: 'embeddings',
-      message:
-        'stored, but not called yet: related chunks (full-text ranking fused with these embeddings) serve the multi-source factual SFT stages, which this version does not run yet',
-    });
-  }
   const defaults = defaultCompositionConfig();
   for (const [section, key, why] of INERT_KEYS) {
     const given = (config[section] as Readonly<Record<string, unknown>>)[key];

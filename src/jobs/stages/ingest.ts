@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { filesOfSources } from '../../db/queries/files.ts';
+import { ingestStage } from '../../pipelines/ingest-stage.ts';
 import { outputTree } from '../../pipelines/output-tree.ts';
-import { ingestStage } from '../../pipelines/planned-stages.ts';
 import type { ItemStageDefinition } from '../../pipelines/stage.ts';
 import { outcome } from '../../pipelines/step.ts';
 import { extractFile, readExtractedDocuments } from '../extraction.ts';

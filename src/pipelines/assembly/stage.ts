@@ -6,16 +6,11 @@
  * SFT stages.
  */
 import { z } from 'zod';
+import { factualSftStage } from '../factual-sft/stage.ts';
 import { inferredFactsStage } from '../inferred-facts/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
-import {
-  correctionStage,
-  factualSftStage,
-  genericSftStage,
-  ragDataStage,
-  thoughtRewriteStage,
-} from '../planned-stages.ts';
+import { correctionStage, genericSftStage, ragDataStage, thoughtRewriteStage } from '../planned-stages.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
 import { pretrainingFile } from '../shared/pretraining-lines.ts';
 import type { FinishStageDefinition } from '../stage.ts';

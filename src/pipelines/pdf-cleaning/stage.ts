@@ -10,8 +10,8 @@
  */
 import { z } from 'zod';
 import { joinPdfLines } from '../../ingest/pdf-lines.ts';
+import { ingestStage } from '../ingest-stage.ts';
 import { outputTree } from '../output-tree.ts';
-import { ingestStage } from '../planned-stages.ts';
 import type { ChunkableDocument, ItemStageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { cleanPdfChunk, reassemble } from './steps.ts';

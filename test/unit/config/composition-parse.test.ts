@@ -136,9 +136,9 @@ describe('parse warnings', () => {
     ]);
   });
 
-  it('says that an embeddings endpoint is stored but not called yet', () => {
+  it('accepts an embeddings endpoint without a warning (the factual SFT stages use it for related chunks)', () => {
     const { warnings } = accepted('embeddings:\n  base_url: http://127.0.0.1:9000/v1\n  model: all-minilm\n');
-    expect(warnings).toEqual([{ path: 'embeddings', message: expect.stringMatching(/not called yet/) }]);
+    expect(warnings).toEqual([]);
   });
 
   it('warns that a "(set)" marker sent back is not a key', () => {

@@ -8,6 +8,14 @@ import { join, relative } from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  parseAnswerAccuracy,
+  parseAnswerRelevancy,
+  parseQaPairs,
+  parseQuestionCheck,
+  parseRepair,
+} from '../../../src/pipelines/factual-sft/parse.ts';
+import { prompts as factualPrompts } from '../../../src/pipelines/factual-sft/prompts.ts';
 import { prompts as inferredFactsPrompts } from '../../../src/pipelines/inferred-facts/prompts.ts';
 import { parseCleanedText } from '../../../src/pipelines/pdf-cleaning/parse.ts';
 import { prompts as pdfPrompts } from '../../../src/pipelines/pdf-cleaning/prompts.ts';
@@ -21,11 +29,18 @@ import {
 import type { Parser } from '../../../src/pipelines/step.ts';
 
 const ROOT = join(import.meta.dirname, '../../../prompts');
-const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts'];
-const specs = [...pdfPrompts, ...repvarPrompts, ...inferredFactsPrompts];
+const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts', 'factual-sft'];
+const specs = [...pdfPrompts, ...repvarPrompts, ...inferredFactsPrompts, ...factualPrompts];
+const specIds = new Set(specs.map((spec) => spec.id));
 
 function parserFor(id: string): Parser<unknown> {
   if (id === 'pdf-cleaning/clean-pdf') return parseCleanedText;
+  if (id === 'factual-sft/judge') return parseSuitability;
+  if (id === 'factual-sft/qa-generation') return parseQaPairs;
+  if (id === 'factual-sft/check-question') return parseQuestionCheck;
+  if (id === 'factual-sft/check-answer-relevancy') return parseAnswerRelevancy;
+  if (id === 'factual-sft/check-answer-accuracy') return parseAnswerAccuracy;
+  if (id === 'factual-sft/repair-context') return parseRepair;
   if (id.endsWith('/filter')) return parseSuitability;
   if (id.endsWith('/atomic-facts')) return parseAtomicFacts;
   if (id === 'inferred-facts/inferred-facts') return parseInferredFacts;
@@ -38,9 +53,15 @@ interface Message {
   content: string;
 }
 
-function load(id: string): Message[] {
-  return parse(readFileSync(join(ROOT, `${id}.yaml`), 'utf8')) as Message[];
+function load(file: string): Message[] {
+  return parse(readFileSync(join(ROOT, `${file}.yaml`), 'utf8')) as Message[];
 }
+
+/** A style variant `<group>/<style>/<name>` of the declared prompt `<group>/<name>` (the original's override folders). */
+const baseIdOf = (file: string) => {
+  const parts = file.split('/');
+  return parts.length >= 3 ? [...parts.slice(0, -2), parts.at(-1)].join('/') : file;
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -59,15 +80,35 @@ function fakeReplay(lastAnswer: string, derived: string): string {
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
 
-it('every prompt file of these groups is declared, and every declared prompt exists', () => {
-  const onDisk = GROUPS.flatMap((group) => files(join(ROOT, group)))
-    .map((file) => relative(ROOT, file).replace(/\.yaml$/, ''))
-    .sort();
-  expect(specs.map((spec) => spec.id).sort()).toEqual(onDisk);
+const onDisk = GROUPS.flatMap((group) => files(join(ROOT, group)))
+  .map((file) => relative(ROOT, file).replace(/\.yaml$/, ''))
+  .sort();
+const variants = onDisk.filter((file) => !specIds.has(file) && specIds.has(baseIdOf(file)));
+
+it('every prompt file of these groups is declared (or is a style variant of one), and every declared prompt exists', () => {
+  expect(specs.map((spec) => spec.id).sort()).toEqual(onDisk.filter((file) => !variants.includes(file)));
 });
 
-describe.each(specs)('$id', ({ id, variables }) => {
-  const messages = load(id);
+const promptFiles = [
+  ...specs.map((spec) => ({ file: spec.id, id: spec.id, variables: spec.variables, variant: false })),
+  ...variants.map((file) => {
+    const spec = specs.find((s) => s.id === baseIdOf(file));
+    return { file, id: baseIdOf(file), variables: spec?.variables ?? [], variant: true };
+  }),
+];
+
+describe.each(promptFiles)('$file', ({ file, id, variables: declared, variant }) => {
+  const messages = load(file);
+  const used = new Set(
+    [
+      ...messages
+        .map((m) => m.content)
+        .join('\n')
+        .matchAll(/\{\{\s*(\w+)|\{%-?\s*if\s+(\w+)/g),
+    ].map((m) => m[1] ?? m[2]),
+  );
+  // A variant may leave out a variable its base takes (the follow-up way is shown no related texts).
+  const variables = variant ? declared.filter((name) => used.has(name)) : declared;
   const text = messages.map((message) => message.content).join('\n');
 
   it('is a list of messages ending with the user message, after at least one example pair', () => {
