@@ -23,6 +23,7 @@ import {
   type StageRunInfo,
   type UnfinishedItem,
 } from '../pipelines/stage.ts';
+import type { StageSpec } from '../pipelines/stage-spec.ts';
 import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import { getConfigForRun } from './run-config.ts';
@@ -78,19 +79,27 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       const all = await documents;
       return sourceName === undefined ? all : all.filter((d) => d.sourceName === sourceName);
     },
-    async outputsOf(stage) {
-      const rows = await doneItems(deps.db, info.runId, stage.kind);
+    async outputsOf(stage, instance) {
+      const rows = await doneItems(deps.db, info.runId, instanceName(stage, instance));
       return rows.map((r) => ({ key: r.key, input: stage.input.parse(r.input), output: stage.output.parse(r.output) }));
     },
-    async resultOf<Result>(stage: StageDefinitionOf<Result>) {
+    async resultOf<Result>(stage: StageDefinitionOf<Result>, instance?: Record<string, unknown>) {
+      const name = instanceName(stage, instance);
       if (!stage.result) throw new Error(`stage ${stage.kind} declares no result`);
-      const key = stageResultBlobKey(info.runId, stage.kind);
-      if (!(await deps.blobs.stat(key))) throw new Error(`stage ${stage.kind} has not finished in this run`);
+      const key = stageResultBlobKey(info.runId, name);
+      if (!(await deps.blobs.stat(key))) throw new Error(`stage ${name} has not finished in this run`);
       return stage.result.parse(JSON.parse((await deps.blobs.get(key)).toString('utf8')));
     },
     chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
     relatedChunks: async (pool, k) => relatedChunks(deps, pool, k, { embeddings: await embedderOfRun(deps, info) }),
   };
+}
+
+/** The name of one instance of a stage: the kind itself unless the kind is numbered. */
+function instanceName(stage: StageSpec, instance: Record<string, unknown> | undefined): string {
+  if (!instance) return stage.kind;
+  if (!stage.instanceName) throw new Error(`stage ${stage.kind} has no numbered instances`);
+  return stage.instanceName(instance);
 }
 
 /** The done items of a stage, each input and output checked against the stage's schemas. */

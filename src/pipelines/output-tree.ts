@@ -23,6 +23,8 @@ export const outputTree = {
     const folder = `factual_sft_${source}_${way}_${iteration}`;
     return { questions: `${folder}/factual_questions.json`, conversations: `${folder}/plain_qa_list.jsonl` };
   },
+  /** Generation i's domain conversations with their rewritten thought processes. */
+  transformedGenericData: (iteration: number) => `transformed_generic_data_${iteration}/final_total_output.jsonl`,
   /** The folder Axolotl's continued-pretraining run trains from; dataset paths are relative to it. */
   pretrainingRun: {
     folder: 'pretraining_run',

@@ -6,26 +6,9 @@
  */
 import { factualSftStage } from './factual-sft/stage.ts';
 import type { StageSpec } from './stage-spec.ts';
+import { thoughtRewriteStage } from './thought-rewrite/stage.ts';
 
 export { ingestStage } from './ingest-stage.ts';
-
-/** Phase D: the thought process of every domain answer of generation `index` is rewritten. */
-export const thoughtRewriteStage: StageSpec = {
-  kind: 'thought_rewrite',
-  needs: [factualSftStage],
-  configPath: 'system.generic_thought_process_on_domain_data',
-  instances: (config) =>
-    Object.keys(config.factual_sft).length === 0
-      ? []
-      : Array.from({ length: config.system.number_of_factual_sft_generations_to_do }, (_, index) => ({
-          name: `thought_rewrite/${index}`,
-          params: { index },
-        })),
-  disabledBy: (config) =>
-    config.system.generic_thought_process_on_domain_data
-      ? undefined
-      : 'disabled by system.generic_thought_process_on_domain_data',
-};
 
 export const ragDataStage: StageSpec = { kind: 'rag_data', needs: [{ kind: 'pdf_cleaning' }], configPath: 'rag_data' };
 

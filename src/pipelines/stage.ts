@@ -97,10 +97,16 @@ export interface UnfinishedItem<In> {
 export interface PlanContext extends StageRunInfo {
   /** Documents extracted by the ingest stage of this run, in a stable order. */
   documents(sourceName?: string): Promise<DocumentText[]>;
-  /** The done items of an earlier item stage (one it `needs`), in item order, validated by its schemas. */
-  outputsOf<In, Out>(stage: ItemStageDefinition<In, Out, unknown>): Promise<Array<DoneItem<In, Out>>>;
-  /** The result an earlier stage's `finish` returned, validated by its `result` schema. */
-  resultOf<Result>(stage: StageDefinitionOf<Result>): Promise<Result>;
+  /**
+   * The done items of an earlier item stage (one it `needs`), in item order, validated by its schemas. For a numbered
+   * kind, `instance` names the instance by its params (`{ style: 'negative', index: 0 }`).
+   */
+  outputsOf<In, Out>(
+    stage: ItemStageDefinition<In, Out, unknown>,
+    instance?: Record<string, unknown>,
+  ): Promise<Array<DoneItem<In, Out>>>;
+  /** The result an earlier stage's `finish` returned, validated by its `result` schema (`instance` as above). */
+  resultOf<Result>(stage: StageDefinitionOf<Result>, instance?: Record<string, unknown>): Promise<Result>;
   /**
    * Token-bounded chunks of the documents, in document order. Stored once per (document content, size) and reused
    * by every stage, run and style that asks for the same size.

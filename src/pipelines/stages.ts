@@ -11,11 +11,13 @@ import { prompts as inferredFactsPrompts } from './inferred-facts/prompts.ts';
 import { inferredFactsStage } from './inferred-facts/stage.ts';
 import { prompts as pdfCleaningPrompts } from './pdf-cleaning/prompts.ts';
 import { pdfCleaningStage } from './pdf-cleaning/stage.ts';
-import { correctionStage, genericSftStage, ingestStage, ragDataStage, thoughtRewriteStage } from './planned-stages.ts';
+import { correctionStage, genericSftStage, ingestStage, ragDataStage } from './planned-stages.ts';
 import { prompts as representationVariationPrompts } from './representation-variation/prompts.ts';
 import { representationVariationStage } from './representation-variation/stage.ts';
 import type { AnyStageDefinition } from './stage.ts';
 import type { StageSpec } from './stage-spec.ts';
+import { prompts as thoughtRewritePrompts } from './thought-rewrite/prompts.ts';
+import { thoughtRewriteStage } from './thought-rewrite/stage.ts';
 
 /** The stages src/pipelines implements. */
 export const pipelineStages: readonly AnyStageDefinition[] = [
@@ -23,6 +25,7 @@ export const pipelineStages: readonly AnyStageDefinition[] = [
   representationVariationStage,
   inferredFactsStage,
   factualSftStage,
+  thoughtRewriteStage,
   assemblyStage,
   trainingConfigsStage,
 ];
@@ -47,4 +50,5 @@ export const promptSpecs = [
   ...representationVariationPrompts,
   ...inferredFactsPrompts,
   ...factualSftPrompts,
+  ...thoughtRewritePrompts,
 ];

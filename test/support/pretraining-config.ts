@@ -35,6 +35,8 @@ export function pretrainingConfigYaml(
     'factual_sft_settings:',
     `  factual_chunk_size: ${options.factualChunkSize ?? 3000}`,
     endpoints('factual'),
+    'transform_generic_data:',
+    endpoints('transform_generic_data'),
     ...(options.factualWays ? ['factual_sft:', ...options.factualWays] : []),
     '',
   ].join('\n');

@@ -10,10 +10,11 @@ import { factualSftStage } from '../factual-sft/stage.ts';
 import { inferredFactsStage } from '../inferred-facts/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
-import { correctionStage, genericSftStage, ragDataStage, thoughtRewriteStage } from '../planned-stages.ts';
+import { correctionStage, genericSftStage, ragDataStage } from '../planned-stages.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
 import { pretrainingFile } from '../shared/pretraining-lines.ts';
 import type { FinishStageDefinition } from '../stage.ts';
+import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 
 const AssemblySchema = z.object({
   /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */

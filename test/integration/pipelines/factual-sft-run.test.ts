@@ -161,6 +161,31 @@ describe('factual SFT against the fake LLM', () => {
     expect(counters.byPromptId['factual-sft/check-question']).toBe(chunks);
   });
 
+  it('rewrites the thought process of every answer of each generation, keeping the visible answers', async () => {
+    for (let i = 0; i < GENERATIONS; i++) {
+      const rewrite = stage(`thought_rewrite/${i}`);
+      expect(rewrite?.state).toBe('succeeded');
+      const pairs = await Promise.all(
+        WAYS.map(async (way) => {
+          const text = (await artifact(`factual_sft_docs_${way}_${i}/plain_qa_list.jsonl`)).text.trim();
+          return text
+            .split('\n')
+            .flatMap((line) => JSON.parse(line).conversations.filter((t: { from: string }) => t.from === 'gpt'));
+        }),
+      );
+      expect(rewrite?.items.total).toBe(pairs.flat().length);
+      const out = (await artifact(`transformed_generic_data_${i}/final_total_output.jsonl`)).text.trim().split('\n');
+      const answers = out.flatMap((line) =>
+        (JSON.parse(line) as { conversations: Array<{ from: string; value: string }> }).conversations.filter(
+          (t) => t.from === 'gpt',
+        ),
+      );
+      expect(answers).toHaveLength(pairs.flat().length);
+      for (const answer of answers)
+        expect(answer.value).toMatch(/^Thought Process:\n[\s\S]+\n\nAnswer:\n[\s\S]+Sources Used:/);
+    }
+  });
+
   it('makes no new LLM request when the same config runs again', async () => {
     const before = (await llm.counters()).requests;
     const again = await runToEnd();

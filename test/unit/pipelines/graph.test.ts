@@ -100,12 +100,11 @@ describe('unavailableStageWarnings', () => {
   it('warns once per enabled kind whose stage is not available, at its config section', () => {
     const warnings = unavailableStageWarnings(defaultCompositionConfig(), compositionStages, implemented);
     expect(warnings.map((w) => w.path)).toEqual([
-      'system.generic_thought_process_on_domain_data',
       'rag_data',
       'correction_pipeline',
       'final_datasaving_settings.generic_dataset_paths',
     ]);
-    expect(warnings[1]).toEqual({
+    expect(warnings[0]).toEqual({
       path: 'rag_data',
       message: 'stage rag_data is not available in this service version yet; it will be reported as skipped',
     });

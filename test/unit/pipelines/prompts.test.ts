@@ -27,10 +27,12 @@ import {
   parseSuitability,
 } from '../../../src/pipelines/shared/chunk-parsers.ts';
 import type { Parser } from '../../../src/pipelines/step.ts';
+import { prompts as thoughtPrompts } from '../../../src/pipelines/thought-rewrite/prompts.ts';
+import { thoughtParser } from '../../../src/pipelines/thought-rewrite/rewrite.ts';
 
 const ROOT = join(import.meta.dirname, '../../../prompts');
-const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts', 'factual-sft'];
-const specs = [...pdfPrompts, ...repvarPrompts, ...inferredFactsPrompts, ...factualPrompts];
+const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts', 'factual-sft', 'thought-rewrite'];
+const specs = [...pdfPrompts, ...repvarPrompts, ...inferredFactsPrompts, ...factualPrompts, ...thoughtPrompts];
 const specIds = new Set(specs.map((spec) => spec.id));
 
 function parserFor(id: string): Parser<unknown> {
@@ -41,6 +43,7 @@ function parserFor(id: string): Parser<unknown> {
   if (id === 'factual-sft/check-answer-relevancy') return parseAnswerRelevancy;
   if (id === 'factual-sft/check-answer-accuracy') return parseAnswerAccuracy;
   if (id === 'factual-sft/repair-context') return parseRepair;
+  if (id === 'thought-rewrite/thought-process') return thoughtParser((text) => Math.ceil(text.length / 4));
   if (id.endsWith('/filter')) return parseSuitability;
   if (id.endsWith('/atomic-facts')) return parseAtomicFacts;
   if (id === 'inferred-facts/inferred-facts') return parseInferredFacts;
