@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
- * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline).
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual).
  */
 import { benchQueue } from './queue.ts';
 
@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.ts')).benchIngest(),
   llm: async () => (await import('./llm.ts')).benchLlm(),
   pipeline: async () => (await import('./pipeline.ts')).benchPipeline(),
+  factual: async () => (await import('./factual.ts')).benchFactual(),
 };
 
 const wanted = process.argv.slice(2);

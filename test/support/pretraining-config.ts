@@ -8,7 +8,7 @@ export function pretrainingConfigYaml(
     codeFunctions?: string[];
     generations?: number;
     factualChunkSize?: number;
-    /** Lines of a `factual_sft:` section (the default five ways when absent). */
+    /** Lines of a `factual_sft:` section (the default five ways when absent; none at all when empty). */
     factualWays?: string[];
   } = {},
 ): string {
@@ -37,7 +37,11 @@ export function pretrainingConfigYaml(
     endpoints('factual'),
     'transform_generic_data:',
     endpoints('transform_generic_data'),
-    ...(options.factualWays ? ['factual_sft:', ...options.factualWays] : []),
+    ...(options.factualWays === undefined
+      ? []
+      : options.factualWays.length === 0
+        ? ['factual_sft: {}']
+        : ['factual_sft:', ...options.factualWays]),
     '',
   ].join('\n');
 }

@@ -1,8 +1,8 @@
 /**
  * Resume proof (needs PostgreSQL: the worker is a separate process). A worker process is killed with SIGKILL in the
- * middle of representation variation; a new worker process finishes the run. Checks: the run succeeds, the fake LLM
- * never answered a second time any call answered before the kill (the response cache held them), and the outputs
- * equal those of an uninterrupted run of the same config and seed.
+ * middle of representation variation, and (second test) in the middle of the factual SFT stages; a new worker process
+ * finishes the run. Checks: the run succeeds, the fake LLM never answered a second time any call answered before the
+ * kill (the response cache held them), and the outputs equal those of an uninterrupted run of the same config and seed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -80,23 +80,28 @@ afterAll(async () => {
   await llm?.close();
 }, 120_000);
 
-describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage', () => {
-  let projectId: string;
-  let configId: string;
+type RunStatus = NonNullable<Awaited<ReturnType<ReturnType<typeof statusOf>>>>;
+const statusOf = (svc: TestService) => async (runId: string) =>
+  (await svc.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data;
 
+describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage', () => {
   beforeAll(async () => {
     llm = await startFakeLlm({ latencyMs: 300 });
     t = await startTestService({ settings: { role: 'api' } });
     workers.push(await startWorker(t.database.url as string, t.dataDir));
-    const project = await t.client.POST('/v1/projects', { body: { name: 'sigkill' } });
-    projectId = project.data?.id as string;
+  });
+
+  /** A project with one document and its config; each test uses its own document, so nothing is cached for it. */
+  const setUp = async (name: string, text: string, extra: { factualChunkSize?: number } = {}) => {
+    const project = await t.client.POST('/v1/projects', { body: { name } });
+    const projectId = project.data?.id as string;
     const source = await t.client.POST('/v1/projects/{id}/sources', {
       params: { path: { id: projectId } },
       // One variation per chunk: two variations that drew the same format would send identical requests, which
       // would blur "repeated after the kill" with "asked twice on purpose".
-      body: { name: 'lessons', settings: { variation_generation_counts: 1 } },
+      body: { name: 'lessons', settings: { variation_generation_counts: 1, factual_gen_use_subset: false } },
     });
-    await upload(t.baseUrl, source.data?.id as string, [{ name: 'lessons.txt', data: document }]);
+    await upload(t.baseUrl, source.data?.id as string, [{ name: 'lessons.txt', data: text }]);
     const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml' },
@@ -104,11 +109,14 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
         concurrency: 8,
         repvarChunkSize: 100,
         codeFunctions: ['keyboard_augmentation'],
+        ...extra,
       }),
     });
-    configId = ((await config.json()) as { id: string }).id;
-  });
+    return { projectId, configId: ((await config.json()) as { id: string }).id };
+  };
 
+  let projectId: string;
+  let configId: string;
   const startRun = async () => {
     const created = await t.client.POST('/v1/projects/{id}/runs', {
       params: { path: { id: projectId } },
@@ -116,8 +124,7 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     });
     return created.data?.id as string;
   };
-  const status = async (runId: string) =>
-    (await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data;
+  const status = (runId: string) => statusOf(t)(runId);
   const finished = (runId: string) =>
     waitFor(
       async () => {
@@ -137,14 +144,19 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     return out;
   };
 
-  it('finishes on a new worker without repeating answered calls, with the output of an uninterrupted run', async () => {
+  /**
+   * Kills the live worker once `underWay` says the stage under test is part done, starts a new one, and checks the
+   * resumed run: it succeeds, no call answered before the kill is answered again, and an uninterrupted run of the
+   * same config writes the same files.
+   */
+  async function killAndResume(underWay: (run: RunStatus) => boolean, what: string) {
     const runId = await startRun();
     await waitFor(
       async () => {
-        const repvar = (await status(runId))?.stages.find((s) => s.name === 'representation_variation');
-        return repvar && repvar.items.done >= 2 && repvar.items.pending >= 5;
+        const s = await status(runId);
+        return s !== undefined && underWay(s);
       },
-      { what: 'representation variation to be under way', timeoutMs: 60_000 },
+      { what, timeoutMs: 60_000 },
     ).catch(async (error) => {
       console.log(JSON.stringify(await status(runId), null, 1), workers.map((w) => w.output.join('')).join('\n----\n'));
       throw error;
@@ -152,7 +164,7 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     // Freeze the model (new requests hang), let answers already on the wire reach the worker, then kill it.
     await llm.setOptions({ hangRate: 1 });
     await new Promise((r) => setTimeout(r, 1000));
-    const killed = workers[0] as Worker;
+    const killed = workers.at(-1) as Worker;
     killed.child.kill('SIGKILL');
     await killed.exited;
     const answeredBeforeKill = (await llm.counters()).answeredBodies;
@@ -165,8 +177,7 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
       throw error;
     });
     expect(resumed.status, resumed.error ?? '').toBe('succeeded');
-    const repvar = resumed.stages.find((s) => s.name === 'representation_variation');
-    expect(repvar?.items.failed).toBe(0);
+    for (const s of resumed.stages) expect(s.items.failed, s.name).toBe(0);
 
     const { answeredBodies: answered, promptIdOfBody } = await llm.counters();
     const repeated = Object.keys(answeredBeforeKill)
@@ -185,7 +196,29 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     const first = await artifacts(runId);
     const second = await artifacts(againId);
     expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
-    expect(first.get('pretraining_run/representation_variation_lessons.jsonl')?.length).toBeGreaterThan(1000);
     for (const [artifactPath, content] of first) expect(second.get(artifactPath), artifactPath).toBe(content);
+    return first;
+  }
+
+  it('killed in representation variation: finishes on a new worker without repeating answered calls, as an uninterrupted run would', async () => {
+    ({ projectId, configId } = await setUp('sigkill-repvar', document));
+    const outputs = await killAndResume((run) => {
+      const repvar = run.stages.find((s) => s.name === 'representation_variation');
+      return repvar !== undefined && repvar.items.done >= 2 && repvar.items.pending >= 5;
+    }, 'representation variation to be under way');
+    expect(outputs.get('pretraining_run/representation_variation_lessons.jsonl')?.length).toBeGreaterThan(1000);
+  }, 300_000);
+
+  it('killed in a factual SFT stage: the same, for the question/answer data', async () => {
+    // Other lessons than the first test's, so none of their calls is cached yet.
+    const lessons = document.replaceAll('Lesson', 'Module').replaceAll('Soldiers', 'Crews');
+    ({ projectId, configId } = await setUp('sigkill-factual', lessons, { factualChunkSize: 100 }));
+    const outputs = await killAndResume((run) => {
+      const factual = run.stages.filter((s) => s.name.startsWith('factual_sft/'));
+      const done = factual.reduce((n, s) => n + s.items.done, 0);
+      const pending = factual.reduce((n, s) => n + s.items.pending, 0);
+      return done >= 2 && pending >= 5;
+    }, 'the factual SFT stages to be under way');
+    expect(outputs.get('factual_sft_lessons_openended_0/plain_qa_list.jsonl')?.length).toBeGreaterThan(1000);
   }, 300_000);
 });
