@@ -12,17 +12,11 @@
  */
 import { sha256Hex } from '../../lib/hash.ts';
 import type { Random } from '../../lib/seeded-random.ts';
+import type { ShareGptConversation, ShareGptTurn } from '../shared/sharegpt.ts';
 import type { QaPair } from './parse.ts';
 import type { SourceText } from './steps.ts';
 
-export interface ShareGptTurn {
-  from: 'system' | 'human' | 'gpt';
-  value: string;
-}
-
-export interface ShareGptConversation {
-  conversations: ShareGptTurn[];
-}
+export type { ShareGptConversation, ShareGptTurn };
 
 export interface GeneratedChunk {
   /** Position of the chunk in the stage's plan. */

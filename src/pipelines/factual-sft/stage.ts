@@ -14,7 +14,8 @@ import { sha256Hex } from '../../lib/hash.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
-import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
+import type { ChunkView, ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { conversationsOf, factualQuestions, type GeneratedChunk } from './saving.ts';
 import { processFactualChunk } from './steps.ts';
 
@@ -36,12 +37,8 @@ const FactualOutputSchema = z.object({
 });
 export type FactualOutput = z.infer<typeof FactualOutputSchema>;
 
-const ConversationSchema = z.object({
-  conversations: z.array(z.object({ from: z.enum(['system', 'human', 'gpt']), value: z.string() })),
-});
-
 /** What later stages read: the instance's conversations, every source's, in source order. */
-const FactualResultSchema = z.object({ conversations: z.array(ConversationSchema) });
+const FactualResultSchema = z.object({ conversations: z.array(ShareGptConversationSchema) });
 export type FactualResult = z.infer<typeof FactualResultSchema>;
 
 /** Votes per single-source check: the original's `double_check_counter`, which the composition does not expose. */
@@ -83,7 +80,7 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
       const documents = cleaned.filter((d) => d.sourceName === source.name);
       const chunks = await ctx.chunkDocuments(documents, ctx.config.factual_sft_settings.factual_chunk_size);
       // Related chunks come from every chunk of the source, before the subset (§5.5 step 1).
-      const related = showRelated ? await ctx.relatedChunks(chunks, RELATED_CHUNKS) : new Map();
+      const related = showRelated ? await ctx.relatedChunks(chunks, RELATED_CHUNKS) : new Map<string, ChunkView[]>();
       const position = new Map(chunks.map((c, i) => [c.id, i]));
       const { factual_gen_use_subset: useSubset, factual_gen_subset_size_per_way: size } = source.settings;
       const chosen = useSubset ? subsetChunks(chunks, ctx.config.system.seed, size) : chunks;
@@ -95,10 +92,7 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
             chunkIndex: position.get(chunk.id) ?? 0,
             metadata: chunk.metadata,
             text: chunk.text,
-            related: (related.get(chunk.id) ?? []).map((r: { metadata: string; text: string }) => ({
-              metadata: r.metadata,
-              text: r.text,
-            })),
+            related: (related.get(chunk.id) ?? []).map((r) => ({ metadata: r.metadata, text: r.text })),
           },
         });
       }

@@ -4,7 +4,7 @@
  * the final-answer marker), render and truncate the history, parse the model's thought process, and reassemble.
  */
 import { stripReasoning } from '../../lib/reasoning.ts';
-import type { ShareGptConversation, ShareGptTurn } from '../factual-sft/saving.ts';
+import type { ShareGptConversation, ShareGptTurn } from '../shared/sharegpt.ts';
 import { type Parser, parsed } from '../step.ts';
 
 /** History beyond this many tokens is cut from its start (the original's limit). */

@@ -13,6 +13,7 @@ import { defaultTokenizer } from '../../ingest/tokenizer.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { factualSftStage } from '../factual-sft/stage.ts';
 import { outputTree } from '../output-tree.ts';
+import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
 import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { pairsOf, reassemble, renderHistory, thoughtParser } from './rewrite.ts';
@@ -29,10 +30,7 @@ const RewriteInputSchema = z.object({
 export type RewriteInput = z.infer<typeof RewriteInputSchema>;
 const RewriteOutputSchema = z.object({ thought: z.string() });
 
-const ConversationSchema = z.object({
-  conversations: z.array(z.object({ from: z.enum(['system', 'human', 'gpt']), value: z.string() })),
-});
-const RewriteResultSchema = z.object({ conversations: z.array(ConversationSchema) });
+const RewriteResultSchema = z.object({ conversations: z.array(ShareGptConversationSchema) });
 export type RewriteResult = z.infer<typeof RewriteResultSchema>;
 
 export const thoughtSampling = { maxTokens: 5000, temperature: 0.7 };
@@ -105,20 +103,19 @@ export const thoughtRewriteStage: ItemStageDefinition<RewriteInput, { thought: s
       preface: ctx.config.transform_generic_data.transform_generic_cot_preface,
       suffix: ctx.config.transform_generic_data.transform_generic_cot_suffix,
     };
-    const thoughts = new Map<string, string>();
+    // New thought processes by conversation (way and position), then by pair.
+    const thoughts = new Map<string, Map<number, string>>();
     for (const { input, output } of await ctx.outputs()) {
-      thoughts.set(`${input.way}\u0000${input.conversation}\u0000${input.pair}`, output.thought);
+      const key = `${input.way}\u0000${input.conversation}`;
+      const ofConversation = thoughts.get(key) ?? new Map<number, string>();
+      ofConversation.set(input.pair, output.thought);
+      thoughts.set(key, ofConversation);
     }
     const conversations: RewriteResult['conversations'] = [];
     for (const way of Object.keys(ctx.config.factual_sft)) {
       const { conversations: ofWay } = await ctx.resultOf(factualSftStage, { style: way, index });
       for (const [c, conversation] of ofWay.entries()) {
-        const ofConversation = new Map<number, string>();
-        for (const [key, thought] of thoughts) {
-          const [w, conv, pair] = key.split('\u0000');
-          if (w === way && Number(conv) === c) ofConversation.set(Number(pair), thought);
-        }
-        conversations.push(reassemble(conversation, ofConversation, frame));
+        conversations.push(reassemble(conversation, thoughts.get(`${way}\u0000${c}`) ?? new Map(), frame));
       }
     }
     await ctx.writeArtifact(
