@@ -23,6 +23,10 @@ export const outputTree = {
     const folder = `factual_sft_${source}_${way}_${iteration}`;
     return { questions: `${folder}/factual_questions.json`, conversations: `${folder}/plain_qa_list.jsonl` };
   },
+  /** RAG-usage training records of one source (`{"segments": [...]}` lines). */
+  ragData: (source: string) => `rag_data_${source}/axolotl_rag_conversations.jsonl`,
+  /** Self-correction training records of one source (a JSON array, as the original writes it). */
+  corrections: (source: string) => `corrections_${source}/axolotl_correction_conversations.json`,
   /** Generation i's domain conversations with their rewritten thought processes. */
   transformedGenericData: (iteration: number) => `transformed_generic_data_${iteration}/final_total_output.jsonl`,
   /** The folder Axolotl's continued-pretraining run trains from; dataset paths are relative to it. */

@@ -10,14 +10,6 @@ import { thoughtRewriteStage } from './thought-rewrite/stage.ts';
 
 export { ingestStage } from './ingest-stage.ts';
 
-export const ragDataStage: StageSpec = { kind: 'rag_data', needs: [{ kind: 'pdf_cleaning' }], configPath: 'rag_data' };
-
-export const correctionStage: StageSpec = {
-  kind: 'correction',
-  needs: [{ kind: 'pdf_cleaning' }],
-  configPath: 'correction_pipeline',
-};
-
 export const genericSftStage: StageSpec = {
   kind: 'generic_sft',
   needs: [factualSftStage, thoughtRewriteStage],

@@ -5,13 +5,17 @@
  */
 import { assemblyStage } from './assembly/stage.ts';
 import { trainingConfigsStage } from './axolotl/stage.ts';
+import { prompts as correctionPrompts } from './correction/prompts.ts';
+import { correctionStage } from './correction/stage.ts';
 import { prompts as factualSftPrompts } from './factual-sft/prompts.ts';
 import { factualSftStage } from './factual-sft/stage.ts';
 import { prompts as inferredFactsPrompts } from './inferred-facts/prompts.ts';
 import { inferredFactsStage } from './inferred-facts/stage.ts';
 import { prompts as pdfCleaningPrompts } from './pdf-cleaning/prompts.ts';
 import { pdfCleaningStage } from './pdf-cleaning/stage.ts';
-import { correctionStage, genericSftStage, ingestStage, ragDataStage } from './planned-stages.ts';
+import { genericSftStage, ingestStage } from './planned-stages.ts';
+import { prompts as ragDataPrompts } from './rag-data/prompts.ts';
+import { ragDataStage } from './rag-data/stage.ts';
 import { prompts as representationVariationPrompts } from './representation-variation/prompts.ts';
 import { representationVariationStage } from './representation-variation/stage.ts';
 import type { AnyStageDefinition } from './stage.ts';
@@ -26,6 +30,8 @@ export const pipelineStages: readonly AnyStageDefinition[] = [
   inferredFactsStage,
   factualSftStage,
   thoughtRewriteStage,
+  ragDataStage,
+  correctionStage,
   assemblyStage,
   trainingConfigsStage,
 ];
@@ -51,4 +57,6 @@ export const promptSpecs = [
   ...inferredFactsPrompts,
   ...factualSftPrompts,
   ...thoughtRewritePrompts,
+  ...ragDataPrompts,
+  ...correctionPrompts,
 ];

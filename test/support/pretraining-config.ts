@@ -8,6 +8,8 @@ export function pretrainingConfigYaml(
     codeFunctions?: string[];
     generations?: number;
     factualChunkSize?: number;
+    /** Further top-level YAML lines (sections this helper does not write). */
+    extra?: string[];
     /** Lines of a `factual_sft:` section (the default five ways when absent; none at all when empty). */
     factualWays?: string[];
   } = {},
@@ -37,11 +39,16 @@ export function pretrainingConfigYaml(
     endpoints('factual'),
     'transform_generic_data:',
     endpoints('transform_generic_data'),
+    'rag_data:',
+    endpoints('rag'),
+    'correction_pipeline:',
+    endpoints('correction'),
     ...(options.factualWays === undefined
       ? []
       : options.factualWays.length === 0
         ? ['factual_sft: {}']
         : ['factual_sft:', ...options.factualWays]),
+    ...(options.extra ?? []),
     '',
   ].join('\n');
 }

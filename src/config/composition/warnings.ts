@@ -6,6 +6,7 @@
 import type { ProblemFieldError } from '../../lib/errors.ts';
 import { type CompositionConfig, defaultCompositionConfig } from './schema.ts';
 import { SECRET_SET_MARKER, secretEntries } from './secrets.ts';
+import { correctionUsesTemplate, ragUsesTemplate } from './sft-rendering.ts';
 
 const MANAGED_PATHS = ['output_dir', 'models_dir', 'huggingface_cache_dir'] as const;
 
@@ -45,6 +46,30 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
       path: 'model_auto_run.do_run',
       message: 'ignored: running or serving the trained model is not supported by this service',
     });
+  }
+  const template = config.final_datasaving_settings.template;
+  if (template !== 'atk') {
+    const which = template === 'chatml' ? 'the chatml template' : 'the custom template';
+    warnings.push(
+      ragUsesTemplate(config)
+        ? {
+            path: 'rag_data',
+            message: `RAG records are rendered with ${which} (final_datasaving_settings.template), like the factual data`,
+          }
+        : {
+            path: 'rag_data',
+            message: `RAG records are rendered with the config's own system_format, user_format and assistant_format, not ${which}`,
+          },
+      correctionUsesTemplate(config)
+        ? {
+            path: 'correction_pipeline',
+            message: `correction records are rendered with ${which} (final_datasaving_settings.template), like the factual data`,
+          }
+        : {
+            path: 'correction_pipeline.correction_prompt_template',
+            message: `correction records are rendered with this template, not ${which}`,
+          },
+    );
   }
   const defaults = defaultCompositionConfig();
   for (const [section, key, why] of INERT_KEYS) {

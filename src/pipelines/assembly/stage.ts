@@ -6,11 +6,13 @@
  * SFT stages.
  */
 import { z } from 'zod';
+import { correctionStage } from '../correction/stage.ts';
 import { factualSftStage } from '../factual-sft/stage.ts';
 import { inferredFactsStage } from '../inferred-facts/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
-import { correctionStage, genericSftStage, ragDataStage } from '../planned-stages.ts';
+import { genericSftStage } from '../planned-stages.ts';
+import { ragDataStage } from '../rag-data/stage.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
 import { pretrainingFile } from '../shared/pretraining-lines.ts';
 import type { FinishStageDefinition } from '../stage.ts';

@@ -155,7 +155,9 @@ describe('factual SFT against the fake LLM', () => {
   it('judges each chunk once for every way and generation, and validates the single-source way', async () => {
     const counters = await llm.counters();
     const chunks = stage('factual_sft/openended/0')?.items.total ?? 0;
-    expect(counters.byPromptId['factual-sft/judge']).toBe(chunks);
+    // The correction stage judges its own (larger) chunks with the same prompt.
+    const corrections = stage('correction')?.items.total ?? 0;
+    expect(counters.byPromptId['factual-sft/judge']).toBe(chunks + corrections);
     expect(counters.byPromptId['factual-sft/qa-generation']).toBe(chunks * WAYS.length * GENERATIONS);
     // One check per distinct (chunk, pair): the fake answers every generation alike, so the second is a cache hit.
     expect(counters.byPromptId['factual-sft/check-question']).toBe(chunks);

@@ -109,7 +109,7 @@ describe('a pretraining run against the fake LLM', () => {
       expect(stage(name)?.state, name).toBe('succeeded');
     }
     const skipped = run.stages.filter((s) => s.state === 'skipped');
-    expect(skipped.map((s) => s.name)).toContain('rag_data');
+    expect(skipped.map((s) => s.name)).toContain('generic_sft');
     for (const s of skipped) expect(s.detail, s.name).toBeTruthy();
   });
 

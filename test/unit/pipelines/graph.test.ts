@@ -76,7 +76,7 @@ describe('buildStageGraph', () => {
     const nodes = buildStageGraph(defaultCompositionConfig(), compositionStages, implemented);
     const skip = Object.fromEntries(nodes.map((n) => [n.name, n.skip]));
     for (const kind of implemented) expect(skip[kind], kind).toBeUndefined();
-    expect(skip.rag_data).toBe('stage rag_data is not available in this service version yet');
+    expect(skip.generic_sft).toBe('stage generic_sft is not available in this service version yet');
     const off = defaultCompositionConfig();
     off.system.generic_thought_process_on_domain_data = false;
     off.final_datasaving_settings.generic_dataset_paths = [];
@@ -86,6 +86,7 @@ describe('buildStageGraph', () => {
     expect(offSkip.generic_sft).toBe('no generic_dataset_paths configured');
     expect(offSkip['thought_rewrite/0']).toBe('disabled by system.generic_thought_process_on_domain_data');
     expect(offSkip.rag_data).toBeUndefined();
+    expect(offSkip.correction).toBeUndefined();
   });
 
   it('refuses a stage that needs a kind no one provides', () => {
@@ -99,22 +100,18 @@ describe('buildStageGraph', () => {
 describe('unavailableStageWarnings', () => {
   it('warns once per enabled kind whose stage is not available, at its config section', () => {
     const warnings = unavailableStageWarnings(defaultCompositionConfig(), compositionStages, implemented);
-    expect(warnings.map((w) => w.path)).toEqual([
-      'rag_data',
-      'correction_pipeline',
-      'final_datasaving_settings.generic_dataset_paths',
+    expect(warnings).toEqual([
+      {
+        path: 'final_datasaving_settings.generic_dataset_paths',
+        message: 'stage generic_sft is not available in this service version yet; it will be reported as skipped',
+      },
     ]);
-    expect(warnings[0]).toEqual({
-      path: 'rag_data',
-      message: 'stage rag_data is not available in this service version yet; it will be reported as skipped',
-    });
   });
 
   it('is silent about parts the config switches off', () => {
     const config = withGenerations(0, ['openended']);
     config.final_datasaving_settings.generic_dataset_paths = [];
-    const kinds = unavailableStageWarnings(config, compositionStages, implemented).map((w) => w.message.split(' ')[1]);
-    expect(kinds).toEqual(['rag_data', 'correction']);
+    expect(unavailableStageWarnings(config, compositionStages, implemented)).toEqual([]);
   });
 
   it('is silent when every stage is available', () => {

@@ -8,6 +8,8 @@ import { join, relative } from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseCorrection } from '../../../src/pipelines/correction/conversation.ts';
+import { prompts as correctionPrompts } from '../../../src/pipelines/correction/prompts.ts';
 import {
   parseAnswerAccuracy,
   parseAnswerRelevancy,
@@ -19,6 +21,8 @@ import { prompts as factualPrompts } from '../../../src/pipelines/factual-sft/pr
 import { prompts as inferredFactsPrompts } from '../../../src/pipelines/inferred-facts/prompts.ts';
 import { parseCleanedText } from '../../../src/pipelines/pdf-cleaning/parse.ts';
 import { prompts as pdfPrompts } from '../../../src/pipelines/pdf-cleaning/prompts.ts';
+import { prompts as ragPrompts } from '../../../src/pipelines/rag-data/prompts.ts';
+import { parseRagConversation } from '../../../src/pipelines/rag-data/steps.ts';
 import { prompts as repvarPrompts } from '../../../src/pipelines/representation-variation/prompts.ts';
 import {
   parseAtomicFacts,
@@ -31,8 +35,24 @@ import { prompts as thoughtPrompts } from '../../../src/pipelines/thought-rewrit
 import { thoughtParser } from '../../../src/pipelines/thought-rewrite/rewrite.ts';
 
 const ROOT = join(import.meta.dirname, '../../../prompts');
-const GROUPS = ['pdf-cleaning', 'representation-variation', 'inferred-facts', 'factual-sft', 'thought-rewrite'];
-const specs = [...pdfPrompts, ...repvarPrompts, ...inferredFactsPrompts, ...factualPrompts, ...thoughtPrompts];
+const GROUPS = [
+  'pdf-cleaning',
+  'representation-variation',
+  'inferred-facts',
+  'factual-sft',
+  'thought-rewrite',
+  'rag-data',
+  'correction',
+];
+const specs = [
+  ...pdfPrompts,
+  ...repvarPrompts,
+  ...inferredFactsPrompts,
+  ...factualPrompts,
+  ...thoughtPrompts,
+  ...ragPrompts,
+  ...correctionPrompts,
+];
 const specIds = new Set(specs.map((spec) => spec.id));
 
 function parserFor(id: string): Parser<unknown> {
@@ -43,6 +63,8 @@ function parserFor(id: string): Parser<unknown> {
   if (id === 'factual-sft/check-answer-relevancy') return parseAnswerRelevancy;
   if (id === 'factual-sft/check-answer-accuracy') return parseAnswerAccuracy;
   if (id === 'factual-sft/repair-context') return parseRepair;
+  if (id.startsWith('rag-data/conversation-')) return parseRagConversation;
+  if (id === 'correction/masked-conversation') return parseCorrection;
   if (id === 'thought-rewrite/thought-process') return thoughtParser((text) => Math.ceil(text.length / 4));
   if (id.endsWith('/filter')) return parseSuitability;
   if (id.endsWith('/atomic-facts')) return parseAtomicFacts;

@@ -1,0 +1,92 @@
+/**
+ * Stage `correction` (blueprint §3 C.3, §5.10): self-correction training data. Per source, the cleaned documents are
+ * chunked at `correction_chunk_size` and subset (`correction_use_subset`, `correction_subset_size`); each chunk is
+ * judged (the factual judge, which sees the file name) and turned into one exchange — a question, a flawed answer,
+ * the user's pushback, the correction — rendered and split so the flawed answer is masked. Finishes by writing
+ * `corrections_<source>/axolotl_correction_conversations.json`, a JSON array of `{"segments": [...]}`.
+ */
+import { z } from 'zod';
+import { correctionUsesTemplate } from '../../config/composition/sft-rendering.ts';
+import { subsetChunks } from '../../ingest/chunk.ts';
+import { sha256Hex } from '../../lib/hash.ts';
+import { judgeChunk } from '../factual-sft/steps.ts';
+import { outputTree } from '../output-tree.ts';
+import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import { resolveTemplate } from '../shared/chat-template.ts';
+import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import { outcome } from '../step.ts';
+import { correctionSegments, parseCorrection } from './conversation.ts';
+
+const CorrectionInputSchema = z.object({
+  sourceName: z.string(),
+  chunkIndex: z.number().int(),
+  metadata: z.string(),
+  text: z.string(),
+});
+export type CorrectionInput = z.infer<typeof CorrectionInputSchema>;
+const SegmentsSchema = z.object({ segments: z.array(z.object({ label: z.boolean(), text: z.string() })) });
+
+export const correctionSampling = { maxTokens: 7000, temperature: 0.7 };
+
+export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeof SegmentsSchema>> = {
+  kind: 'correction',
+  needs: [pdfCleaningStage],
+  configPath: 'correction_pipeline',
+  llmSection: 'correction_pipeline',
+  input: CorrectionInputSchema,
+  output: SegmentsSchema,
+
+  async plan(ctx) {
+    const cleaned = await ctx.resultOf(pdfCleaningStage);
+    const items: Array<PlannedItem<CorrectionInput>> = [];
+    for (const source of ctx.sources) {
+      const documents = cleaned.filter((d) => d.sourceName === source.name);
+      const all = await ctx.chunkDocuments(documents, ctx.config.correction_pipeline.correction_chunk_size);
+      const { correction_use_subset: useSubset, correction_subset_size: size } = source.settings;
+      const chosen = useSubset ? subsetChunks(all, ctx.config.system.seed, size) : all;
+      for (const chunk of chosen) {
+        items.push({
+          key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),
+          input: {
+            sourceName: source.name,
+            chunkIndex: all.indexOf(chunk),
+            metadata: chunk.metadata,
+            text: chunk.text,
+          },
+        });
+      }
+    }
+    return items;
+  },
+
+  async process(input, ctx) {
+    const suitable = await judgeChunk(ctx, input);
+    if (!suitable.ok) return outcome.dropped(suitable.reason);
+    if (!suitable.value) return outcome.dropped('judged unsuitable');
+    const exchange = await ctx.llm.call({
+      prompt: 'correction/masked-conversation',
+      model: 'large',
+      vars: { metadata: input.metadata, text: input.text },
+      sampling: correctionSampling,
+      parse: parseCorrection,
+    });
+    if (!exchange.ok) return outcome.dropped(exchange.reason);
+    const settings = ctx.config.final_datasaving_settings;
+    const template = correctionUsesTemplate(ctx.config)
+      ? resolveTemplate(settings.template)
+      : ctx.config.correction_pipeline.correction_prompt_template;
+    const rendered = correctionSegments(exchange.value, template, { bos_token: '', ...settings.template_kwargs });
+    return rendered.ok ? outcome.done({ segments: rendered.segments }) : outcome.dropped(rendered.reason);
+  },
+
+  async finish(ctx) {
+    const done = await ctx.outputs();
+    for (const source of ctx.sources) {
+      const records = done
+        .filter((d) => d.input.sourceName === source.name)
+        .sort((a, b) => a.input.chunkIndex - b.input.chunkIndex)
+        .map((d) => d.output);
+      await ctx.writeArtifact(outputTree.corrections(source.name), `${JSON.stringify(records, null, 2)}\n`);
+    }
+  },
+};

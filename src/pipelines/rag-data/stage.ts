@@ -1,0 +1,115 @@
+/**
+ * Stage `rag_data` (blueprint §3 C.2, §5.9): training data for using retrieved context. Per source, the cleaned
+ * documents are chunked at `factual_chunk_size` (not re-read raw, ⚠ §3 C.2) and subset (`rag_use_subset`,
+ * `rag_subset_size`); each chunk is filtered (the representation-variation filter: an identical judgement already
+ * paid for is a cache hit), its retrieval simulated (seeded per source and chunk, ⚠ §5.9: the original shared one
+ * cache across sources), and a conversation written that uses, or must do without, the retrieved chunks. Finishes by
+ * writing `rag_data_<source>/axolotl_rag_conversations.jsonl`: `{"segments": [{label, text}]}` records grouped
+ * `num_items_per_group` at a time, each trained only on its own turns.
+ */
+import { z } from 'zod';
+import { ragUsesTemplate } from '../../config/composition/sft-rendering.ts';
+import { subsetChunks } from '../../ingest/chunk.ts';
+import { sha256Hex } from '../../lib/hash.ts';
+import { seededRandom } from '../../lib/seeded-random.ts';
+import { fillContext } from '../factual-sft/saving.ts';
+import { outputTree } from '../output-tree.ts';
+import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import { resolveTemplate } from '../shared/chat-template.ts';
+import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import { groupItems, groupRecords, type RagRendering } from './records.ts';
+import { simulateRetrieval, stringifyChunks } from './retrieval.ts';
+import { processRagChunk } from './steps.ts';
+
+const ChunkSchema = z.object({ metadata: z.string(), text: z.string() });
+const RagInputSchema = z.object({
+  sourceName: z.string(),
+  chunkIndex: z.number().int(),
+  metadata: z.string(),
+  text: z.string(),
+  failed: z.boolean(),
+  retrieved: z.array(ChunkSchema),
+});
+export type RagInput = z.infer<typeof RagInputSchema>;
+const RagOutputSchema = z.object({ pairs: z.array(z.object({ question: z.string(), answer: z.string() })) });
+
+export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutputSchema>> = {
+  kind: 'rag_data',
+  needs: [pdfCleaningStage],
+  configPath: 'rag_data',
+  llmSection: 'rag_data',
+  input: RagInputSchema,
+  output: RagOutputSchema,
+
+  async plan(ctx) {
+    const rag = ctx.config.rag_data;
+    const cleaned = await ctx.resultOf(pdfCleaningStage);
+    const items: Array<PlannedItem<RagInput>> = [];
+    for (const source of ctx.sources) {
+      const documents = cleaned.filter((d) => d.sourceName === source.name);
+      const all = await ctx.chunkDocuments(documents, ctx.config.factual_sft_settings.factual_chunk_size);
+      const { rag_use_subset: useSubset, rag_subset_size: size } = source.settings;
+      const chosen = useSubset ? subsetChunks(all, ctx.config.system.seed, size) : all;
+      for (const chunk of chosen) {
+        const others = all.filter((c) => c.id !== chunk.id && c.text !== chunk.text);
+        const retrieval = simulateRetrieval(
+          chunk,
+          others,
+          { failureRate: rag.rag_failure_percentage, maxChunks: rag.rag_max_chunks },
+          seededRandom(ctx.seed, 'rag-retrieval', source.name, chunk.id),
+        );
+        items.push({
+          key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),
+          input: {
+            sourceName: source.name,
+            chunkIndex: all.indexOf(chunk),
+            metadata: chunk.metadata,
+            text: chunk.text,
+            failed: retrieval.failed,
+            retrieved: retrieval.chunks.map((c) => ({ metadata: c.metadata, text: c.text })),
+          },
+        });
+      }
+    }
+    return items;
+  },
+
+  process(input, ctx) {
+    return processRagChunk(ctx, input, { skipFilter: ctx.config.rag_data.rag_skip_filter_chunks });
+  },
+
+  async finish(ctx) {
+    const { config } = ctx;
+    const settings = config.final_datasaving_settings;
+    const rendering: RagRendering = ragUsesTemplate(config)
+      ? { kind: 'template', template: resolveTemplate(settings.template), kwargs: settings.template_kwargs }
+      : {
+          kind: 'formats',
+          system: config.rag_data.system_format,
+          user: config.rag_data.user_format,
+          assistant: config.rag_data.assistant_format,
+          bos: config.rag_data.bos,
+        };
+    // The shared instruction, then each RAG prompt, with the context placeholders filled; `{data}` stays for the chunks.
+    const systemPrompts = config.rag_data.final_assistant_prompts.map((p) =>
+      fillContext(`${config.system.shared_instruction}\n${p}`, config.dataset_context),
+    );
+    const done = await ctx.outputs();
+    for (const source of ctx.sources) {
+      const random = seededRandom(ctx.seed, ctx.stageName, source.name);
+      const items = random.shuffle(
+        done
+          .filter((d) => d.input.sourceName === source.name)
+          .sort((a, b) => a.input.chunkIndex - b.input.chunkIndex)
+          .map(({ input, output }) => ({ retrieved: stringifyChunks(input.retrieved), pairs: output.pairs })),
+      );
+      const records = groupItems(items, config.rag_data.num_items_per_group).flatMap((group) =>
+        groupRecords(group, systemPrompts, rendering, random),
+      );
+      await ctx.writeArtifact(
+        outputTree.ragData(source.name),
+        records.length > 0 ? `${records.map((r) => JSON.stringify(r)).join('\n')}\n` : '',
+      );
+    }
+  },
+};
