@@ -5,8 +5,9 @@
  * a stage found in `planning` or `finishing` is simply planned or finished again.
  */
 
+import { maxDropFractionFor } from '../config/composition/schema.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
-import { countPending, insertItems, pendingItemKeys } from '../db/queries/run-items.ts';
+import { countPending, insertItems, itemCountsByStage, pendingItemKeys } from '../db/queries/run-items.ts';
 import {
   getRunById,
   getStages,
@@ -16,8 +17,10 @@ import {
   transitionStage,
 } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { outcomeDocument } from '../lib/run-outcome.ts';
 import { isItemStage } from '../pipelines/stage.ts';
 import { jobs } from './job-definitions.ts';
+import { runOutcome, stageVerdict } from './outcome.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun } from './run-config.ts';
 import { createPlanContext, finishStage, runInfo } from './stage-context.ts';
@@ -45,7 +48,7 @@ export class Orchestrator {
   private async pass(runId: string): Promise<boolean> {
     const { db } = this.deps;
     let run = await getRunById(db, runId);
-    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'canceled') return false;
+    if (!run || !['queued', 'running'].includes(run.status)) return false;
     if (run.status === 'queued') {
       run = (await transitionRun(db, runId, ['queued'], 'running')) ?? run;
       await appendEvent(db, runId, 'run.started');
@@ -53,7 +56,7 @@ export class Orchestrator {
     const stages = await getStages(db, runId);
     const failed = stages.find((s) => s.state === 'failed');
     if (failed) {
-      await this.settleRun(run, 'failed', `stage ${failed.name} failed: ${failed.error ?? 'unknown error'}`);
+      await this.settleRun(run, 'failed', `stage ${failed.name} failed: ${failed.error ?? 'unknown error'}`, failed);
       return false;
     }
     const state = new Map(stages.map((s) => [s.name, s.state]));
@@ -115,6 +118,15 @@ export class Orchestrator {
     try {
       if (definition) {
         const { config } = await getConfigForRun(this.deps, run);
+        if (isItemStage(definition)) {
+          // Stop here, before the stages after this one pay for anything, when this one lost (nearly) everything.
+          const counts = (await itemCountsByStage(db, run.id)).get(stage.name);
+          const verdict = stageVerdict(stage.name, counts, maxDropFractionFor(config, stage.kind));
+          if (verdict) {
+            await this.failStage(run, stage, `${verdict.code}: ${verdict.message}`);
+            return true;
+          }
+        }
         await finishStage(this.deps, definition, runInfo(run, stage, config));
       }
       if (await transitionStage(db, run.id, stage.name, ['finishing'], 'succeeded')) {
@@ -131,8 +143,24 @@ export class Orchestrator {
     await appendEvent(this.deps.db, run.id, 'stage.failed', { error }, stage.name);
   }
 
-  private async settleRun(run: RunRow, status: 'succeeded' | 'failed', error?: string): Promise<void> {
-    const done = await transitionRun(this.deps.db, run.id, ['queued', 'running'], status, error ? { error } : {});
-    if (done) await appendEvent(this.deps.db, run.id, `run.${status}`, error ? { error } : {});
+  private async settleRun(
+    run: RunRow,
+    status: 'succeeded' | 'failed',
+    error?: string,
+    failedStage?: StageRow,
+  ): Promise<void> {
+    const counts = await itemCountsByStage(this.deps.db, run.id);
+    const outcome = runOutcome(counts, { status, ...(failedStage ? { failedStage } : {}) });
+    const final = status === 'succeeded' && outcome.kind === 'with_drops' ? 'succeeded_with_drops' : status;
+    const done = await transitionRun(this.deps.db, run.id, ['queued', 'running'], final, {
+      outcome,
+      ...(error ? { error } : {}),
+    });
+    if (done) {
+      await appendEvent(this.deps.db, run.id, `run.${final}`, {
+        ...(error ? { error } : {}),
+        outcome: outcomeDocument(outcome),
+      });
+    }
   }
 }

@@ -20,8 +20,10 @@ import {
 import { allSourcesOfProject } from '../db/queries/sources.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { outcomeDocument } from '../lib/run-outcome.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import type { StageNode } from '../pipelines/graph.ts';
+import { runOutcome } from './outcome.ts';
 import { getConfigForRun } from './run-config.ts';
 
 export type { StageNode };
@@ -151,10 +153,11 @@ async function resolveRunSources(db: Db, projectId: string, config: CompositionC
 }
 
 export async function cancelRun(db: Db, run: RunRow): Promise<RunRow> {
-  const canceled = await transitionRun(db, run.id, ['queued', 'running'], 'canceled');
+  const outcome = runOutcome(await itemCountsByStage(db, run.id), { status: 'canceled' });
+  const canceled = await transitionRun(db, run.id, ['queued', 'running'], 'canceled', { outcome });
   if (!canceled) throw new ServiceError('conflict', `run ${run.id} is already ${run.status} and cannot be canceled`);
   await cancelOpenStages(db, run.id);
-  await appendEvent(db, run.id, 'run.canceled');
+  await appendEvent(db, run.id, 'run.canceled', { outcome: outcomeDocument(outcome) });
   return canceled;
 }
 
@@ -236,6 +239,7 @@ export async function runStatus(db: Db, run: RunRow) {
     projectId: run.projectId,
     configId: run.configId,
     status: run.status,
+    outcome: run.outcome ?? null,
     seed: run.seed,
     error: run.error,
     sources: (run.sources as Array<{ name: string }>).map((s) => s.name),

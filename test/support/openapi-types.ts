@@ -1991,7 +1991,7 @@ export interface components {
         RunEventInput: {
             /** @description Monotonic; use as `after` (or SSE Last-Event-ID) to resume */
             id: number;
-            /** @description run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.failed, run.canceled */
+            /** @description run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
             type: string;
             stage: string | null;
             data: {
@@ -2041,6 +2041,25 @@ export interface components {
             name?: string;
             description?: string;
         };
+        /** @description Set once the run has finished: what its status word alone cannot say */
+        RunOutcomeInput: {
+            /**
+             * @description complete: every item produced output; with_drops: some did not; no_output: a stage produced nothing; too_many_drops: a stage lost more than max_drop_fraction of its items; failed: a stage broke; canceled
+             * @enum {string}
+             */
+            kind: "complete" | "with_drops" | "no_output" | "too_many_drops" | "failed" | "canceled";
+            planned: number;
+            dropped: number;
+            failed: number;
+            top_reasons: {
+                reason: string;
+                count: number;
+            }[];
+            /** @description The stage a no_output / too_many_drops / failed outcome is about */
+            stage: string | null;
+            /** @description What to try next */
+            advice: string | null;
+        } | null;
         StageStatusInput: {
             /** @description e.g. ingest, representation_variation, factual_sft/negative/0 */
             name: string;
@@ -2078,8 +2097,12 @@ export interface components {
             id: string;
             project_id: string;
             config_id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            /**
+             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
+            outcome: components["schemas"]["RunOutcomeInput"];
             seed: number;
             error: string | null;
             sources: string[];
@@ -2103,8 +2126,12 @@ export interface components {
             id: string;
             project_id: string;
             config_id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            /**
+             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
+            outcome: components["schemas"]["RunOutcomeInput"];
             error: string | null;
             created_at: string;
             started_at: string | null;
@@ -2235,7 +2262,7 @@ export interface components {
         RunEvent: {
             /** @description Monotonic; use as `after` (or SSE Last-Event-ID) to resume */
             id: number;
-            /** @description run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.failed, run.canceled */
+            /** @description run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
             type: string;
             stage: string | null;
             data: {
@@ -2285,6 +2312,25 @@ export interface components {
             name?: string;
             description?: string;
         };
+        /** @description Set once the run has finished: what its status word alone cannot say */
+        RunOutcome: {
+            /**
+             * @description complete: every item produced output; with_drops: some did not; no_output: a stage produced nothing; too_many_drops: a stage lost more than max_drop_fraction of its items; failed: a stage broke; canceled
+             * @enum {string}
+             */
+            kind: "complete" | "with_drops" | "no_output" | "too_many_drops" | "failed" | "canceled";
+            planned: number;
+            dropped: number;
+            failed: number;
+            top_reasons: {
+                reason: string;
+                count: number;
+            }[];
+            /** @description The stage a no_output / too_many_drops / failed outcome is about */
+            stage: string | null;
+            /** @description What to try next */
+            advice: string | null;
+        } | null;
         StageStatus: {
             /** @description e.g. ingest, representation_variation, factual_sft/negative/0 */
             name: string;
@@ -2322,8 +2368,12 @@ export interface components {
             id: string;
             project_id: string;
             config_id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            /**
+             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
+            outcome: components["schemas"]["RunOutcome"];
             seed: number;
             error: string | null;
             sources: string[];
@@ -2347,8 +2397,12 @@ export interface components {
             id: string;
             project_id: string;
             config_id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            /**
+             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
+            outcome: components["schemas"]["RunOutcome"];
             error: string | null;
             created_at: string;
             started_at: string | null;

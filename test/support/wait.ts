@@ -13,3 +13,6 @@ export async function waitFor<T>(
     delay = Math.min(delay * 2, 250);
   }
 }
+
+/** The run statuses a run ends in. */
+export const TERMINAL_RUN_STATUSES: readonly string[] = ['succeeded', 'succeeded_with_drops', 'failed', 'canceled'];

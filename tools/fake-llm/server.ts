@@ -121,6 +121,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     let text = chat
       ? chatAnswer(request.messages ?? [], malformed)
       : completionAnswer(String(request.prompt ?? ''), options.continuation ?? DEFAULT_CONTINUATION, malformed);
+    const fixed = options.answers?.find((a) => a.promptId === promptId);
+    if (fixed && !malformed) text = fixed.answer;
     if (fault === 'think') text = `<think>\nLet me think about what the passage says.\n</think>\n${text}`;
     const stop = typeof request.stop === 'string' ? [request.stop] : (request.stop ?? []);
     const limited = applyLimits(text, stop, request.max_tokens);

@@ -14,7 +14,7 @@ const RunEvent = z
     type: z
       .string()
       .describe(
-        'run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.failed, run.canceled',
+        'run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`)',
       ),
     stage: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),
@@ -30,7 +30,7 @@ const toEvent = (e: RunEventRow): z.infer<typeof RunEvent> => ({
   created_at: e.createdAt.toISOString(),
 });
 
-const terminal = new Set(['succeeded', 'failed', 'canceled']);
+const terminal = new Set(['succeeded', 'succeeded_with_drops', 'failed', 'canceled']);
 /** Event ids are bigserial values; 15 digits stay exact as JS numbers and outlast any run. */
 const EVENT_ID = /^\d{1,15}$/;
 

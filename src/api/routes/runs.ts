@@ -5,10 +5,37 @@ import { getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
 import { cancelRun, createRun, runStatus } from '../../jobs/runs.ts';
 import { notFound } from '../../lib/errors.ts';
 import { hashOf } from '../../lib/hash.ts';
+import { outcomeDocument } from '../../lib/run-outcome.ts';
 import type { AppDeps } from '../deps.ts';
 import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
 
-const runState = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+const runState = z
+  .enum(['queued', 'running', 'succeeded', 'succeeded_with_drops', 'failed', 'canceled'])
+  .describe(
+    '`succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or ' +
+      'failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`',
+  );
+
+const Outcome = z
+  .object({
+    kind: z
+      .enum(['complete', 'with_drops', 'no_output', 'too_many_drops', 'failed', 'canceled'])
+      .describe(
+        'complete: every item produced output; with_drops: some did not; no_output: a stage produced nothing; ' +
+          'too_many_drops: a stage lost more than max_drop_fraction of its items; failed: a stage broke; canceled',
+      ),
+    planned: z.number().int(),
+    dropped: z.number().int(),
+    failed: z.number().int(),
+    top_reasons: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+    stage: z.string().nullable().describe('The stage a no_output / too_many_drops / failed outcome is about'),
+    advice: z.string().nullable().describe('What to try next'),
+  })
+  .nullable()
+  .describe('Set once the run has finished: what its status word alone cannot say')
+  .meta({ id: 'RunOutcome' });
+
+const toOutcome = (o: RunRow['outcome']): z.infer<typeof Outcome> => (o ? outcomeDocument(o) : null);
 
 const StageStatus = z
   .object({
@@ -45,6 +72,7 @@ export const RunStatus = z
     project_id: z.string(),
     config_id: z.string(),
     status: runState,
+    outcome: Outcome,
     seed: z.number().int(),
     error: z.string().nullable(),
     sources: z.array(z.string()),
@@ -71,6 +99,7 @@ const RunSummary = z
     project_id: z.string(),
     config_id: z.string(),
     status: runState,
+    outcome: Outcome,
     error: z.string().nullable(),
     created_at: z.string(),
     started_at: z.string().nullable(),
@@ -83,6 +112,7 @@ const toSummary = (r: RunRow): z.infer<typeof RunSummary> => ({
   project_id: r.projectId,
   config_id: r.configId,
   status: r.status,
+  outcome: toOutcome(r.outcome),
   error: r.error,
   created_at: r.createdAt.toISOString(),
   started_at: r.startedAt?.toISOString() ?? null,
@@ -96,6 +126,7 @@ async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeo
     project_id: s.projectId,
     config_id: s.configId,
     status: s.status,
+    outcome: toOutcome(s.outcome),
     seed: s.seed,
     error: s.error,
     sources: s.sources,

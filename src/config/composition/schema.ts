@@ -38,6 +38,18 @@ import { sourceSettingFields } from './source-settings.ts';
 import { factualSftSchema } from './ways.ts';
 
 export const DEFAULT_SEED = 1048596;
+/** Past three quarters of a stage's items lost, a run is almost surely misconfigured (wrong model, wrong prompts). */
+export const DEFAULT_MAX_DROP_FRACTION = 0.75;
+
+/** The drop limit of a stage kind under the config's `max_drop_fraction`. */
+export function maxDropFractionFor(
+  config: { max_drop_fraction: number | Record<string, number> },
+  kind: string,
+): number {
+  const setting = config.max_drop_fraction;
+  if (typeof setting === 'number') return setting;
+  return setting[kind] ?? setting.default ?? DEFAULT_MAX_DROP_FRACTION;
+}
 
 const NO_FLATTEN = [
   'factual_sft',
@@ -302,6 +314,13 @@ export const compositionConfigSchema = z.strictObject({
   final_datasaving_settings: finalDatasavingSettings.prefault({}),
   model_training: modelTraining.prefault({}),
   embeddings: embeddings.optional(),
+  /**
+   * This service's own: the largest share of a stage's items that may be dropped or fail before the run stops,
+   * before paying for the stages after it. A number for every stage, or per stage kind with an optional `default`.
+   */
+  max_drop_fraction: z
+    .union([ratio(DEFAULT_MAX_DROP_FRACTION), z.record(z.string(), z.number().min(0).max(1))])
+    .default(DEFAULT_MAX_DROP_FRACTION),
 });
 
 export type CompositionConfig = z.output<typeof compositionConfigSchema>;

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { RunOutcome } from '../../lib/run-outcome.ts';
 import type { Db } from '../client.ts';
 import { type RunStatus, runStages, runs, type StageState } from '../schema/index.ts';
 import { decodeCursor, type PageRequest, toPage } from './pagination.ts';
@@ -73,12 +74,14 @@ export async function transitionRun(
   id: string,
   from: RunStatus[],
   to: RunStatus,
-  extra: { error?: string } = {},
+  extra: { error?: string; outcome?: RunOutcome } = {},
 ): Promise<RunRow | undefined> {
   const now = new Date();
   const values: Partial<typeof runs.$inferInsert> = { status: to, updatedAt: now };
+  if (extra.outcome !== undefined) values.outcome = extra.outcome;
   if (to === 'running') values.startedAt = now;
-  if (to === 'succeeded' || to === 'failed' || to === 'canceled') values.finishedAt = now;
+  if (to === 'succeeded' || to === 'succeeded_with_drops' || to === 'failed' || to === 'canceled')
+    values.finishedAt = now;
   if (extra.error !== undefined) values.error = extra.error;
   const [row] = await db
     .update(runs)

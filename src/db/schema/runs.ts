@@ -9,10 +9,11 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { RunOutcome } from '../../lib/run-outcome.ts';
 import { createdAt, tenantId, updatedAt } from './columns.ts';
 import { projects } from './projects.ts';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'succeeded_with_drops' | 'failed' | 'canceled';
 export type StageState =
   | 'pending'
   | 'planning'
@@ -41,6 +42,8 @@ export const runs = pgTable(
     /** Hash of the create request, so a reused Idempotency-Key with a different body is a conflict. */
     requestHash: text('request_hash'),
     error: text('error'),
+    /** Set when the run settles (lib/run-outcome.ts). */
+    outcome: jsonb('outcome').$type<RunOutcome>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),

@@ -21,6 +21,8 @@ import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 const AssemblySchema = z.object({
   /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
   pretrainingDatasets: z.array(z.string()),
+  /** Files written empty (every chunk dropped), which a training config must not list, with why. */
+  leftOut: z.array(z.object({ file: z.string(), reason: z.string() })),
 });
 export type Assembly = z.infer<typeof AssemblySchema>;
 
@@ -44,6 +46,7 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
     const inferred = await ctx.outputsOf(inferredFactsStage);
     const cleaned = await ctx.resultOf(pdfCleaningStage);
     const pretrainingDatasets: string[] = [];
+    const leftOut: Assembly['leftOut'] = [];
     for (const source of ctx.sources) {
       const documents = cleaned.filter((d) => d.sourceName === source.name);
       const textChunks = documents.map((d) => JSON.stringify({ text: d.text, metadata: d.metadata }));
@@ -54,9 +57,11 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
       ];
       for (const [file, content] of files) {
         await ctx.writeArtifact(run.path(file), content);
-        pretrainingDatasets.push(file);
+        // An empty dataset makes Axolotl fail its run; it stays in the tree, but no config lists it.
+        if (content === '') leftOut.push({ file, reason: 'empty: no record was produced for this source' });
+        else pretrainingDatasets.push(file);
       }
     }
-    return { pretrainingDatasets };
+    return { pretrainingDatasets, leftOut };
   },
 };

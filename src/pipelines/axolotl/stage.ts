@@ -14,7 +14,7 @@ export const trainingConfigsStage: FinishStageDefinition = {
   configPath: 'model_training',
   async finish(ctx) {
     const training = ctx.config.model_training;
-    const { pretrainingDatasets } = await ctx.resultOf(assemblyStage);
+    const { pretrainingDatasets, leftOut } = await ctx.resultOf(assemblyStage);
     const config = buildPretrainingConfig({
       baseModel: training.base_model,
       datasets: pretrainingDatasets,
@@ -24,6 +24,11 @@ export const trainingConfigsStage: FinishStageDefinition = {
       wandbProject: training.wandb_project,
       otherKwargs: training.other_pretrain_kwargs,
     });
-    await ctx.writeArtifact(outputTree.pretrainingRun.path(outputTree.pretrainingRun.axolotlConfig), toYaml(config));
+    // The files assembly left out (empty) are named, so a missing dataset is never a mystery.
+    const notes = leftOut.map((l) => `# left out of datasets: ${l.file} (${l.reason})\n`).join('');
+    await ctx.writeArtifact(
+      outputTree.pretrainingRun.path(outputTree.pretrainingRun.axolotlConfig),
+      `${notes}${toYaml(config)}`,
+    );
   },
 };

@@ -4,7 +4,7 @@ import { makeDocx, makePdf } from '../../support/fixtures/index.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { tarEntries } from '../../support/tar.ts';
 import { upload } from '../../support/upload.ts';
-import { waitFor } from '../../support/wait.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 let t: TestService;
 let projectId: string;
@@ -50,7 +50,7 @@ describe('runs', () => {
     const run = await waitFor(
       async () => {
         const r = await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
-        return r.data && ['succeeded', 'failed', 'canceled'].includes(r.data.status) ? r.data : undefined;
+        return r.data && TERMINAL_RUN_STATUSES.includes(r.data.status) ? r.data : undefined;
       },
       { what: 'the run to finish', timeoutMs: 60_000 },
     );

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
-import { waitFor } from '../../support/wait.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 /** How the stand-in stage treats each item, set per test. */
 let behaviour: (n: number, signal: AbortSignal) => Promise<void> = async () => {};
@@ -71,12 +71,14 @@ describe('faults', () => {
     const finished = await waitFor(
       async () => {
         const s = await status(runId);
-        return s && ['succeeded', 'failed', 'canceled'].includes(s.status) ? s : undefined;
+        return s && TERMINAL_RUN_STATUSES.includes(s.status) ? s : undefined;
       },
       { what: 'the run to finish', timeoutMs: 60_000 },
     );
-    // Failed items are counted, not fatal: the run completes with what could be made.
-    expect(finished.status).toBe('succeeded');
+    // Failed items are counted, not fatal: the run completes with what could be made, and says so.
+    expect(finished.status).toBe('succeeded_with_drops');
+    expect(finished.outcome).toMatchObject({ kind: 'with_drops', failed: 1, stage: null });
+    expect(finished.outcome?.top_reasons[0]?.reason).toMatch(/item 2/);
     const stage = finished.stages.find((s) => s.name === 'test_items');
     expect(stage?.items).toMatchObject({ total: 4, done: 3, failed: 1, pending: 0 });
     expect(attempts.get(2)).toBe(2); // the first attempt and one retry (JOB_RETRY_LIMIT 1)

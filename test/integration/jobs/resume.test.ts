@@ -12,7 +12,7 @@ import { startService } from '../../../src/service.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { itemKey, standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
-import { waitFor } from '../../support/wait.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 const processed = new Map<string, number>();
 let openGate: () => void = () => {};
@@ -117,9 +117,7 @@ describe('resume after a worker dies', () => {
     const finished = await waitFor(
       async () => {
         const status = await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
-        return status.data && ['succeeded', 'failed', 'canceled'].includes(status.data.status)
-          ? status.data
-          : undefined;
+        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
       },
       { what: 'the run to finish on the second worker', timeoutMs: 60_000 },
     );

@@ -12,7 +12,7 @@ import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { tarEntries } from '../../support/tar.ts';
 import { upload } from '../../support/upload.ts';
-import { waitFor } from '../../support/wait.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 const POISON = 'ZZUNCLEANABLEZZ';
 
@@ -64,7 +64,11 @@ beforeAll(async () => {
   const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
     method: 'POST',
     headers: { 'content-type': 'application/yaml' },
-    body: pretrainingConfigYaml(llm.url),
+    // The factual half is off; RAG shows each chunk alone, so the poisoned PDF chunk cannot spoil the text's item.
+    body: pretrainingConfigYaml(llm.url, { factualWays: [] }).replace(
+      'rag_data:\n',
+      'rag_data:\n  rag_max_chunks: 1\n  rag_failure_percentage: 0\n',
+    ),
   });
   expect(config.status, await config.clone().text()).toBe(201);
   const configId = ((await config.json()) as { id: string }).id;
@@ -76,9 +80,7 @@ beforeAll(async () => {
   run = await waitFor(
     async () => {
       const r = await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
-      return r.data && ['succeeded', 'failed', 'canceled'].includes(r.data.status)
-        ? (r.data as unknown as typeof run)
-        : undefined;
+      return r.data && TERMINAL_RUN_STATUSES.includes(r.data.status) ? (r.data as unknown as typeof run) : undefined;
     },
     { what: 'the pretraining run to finish', timeoutMs: 120_000 },
   );
@@ -97,7 +99,8 @@ const stage = (name: string) => run.stages.find((s) => s.name === name);
 
 describe('a pretraining run against the fake LLM', () => {
   it('succeeds, and says which later stages were skipped and why', () => {
-    expect(run.status, run.error ?? '').toBe('succeeded');
+    // The uncleanable PDF chunk is kept but counted, so the run says it finished with drops.
+    expect(run.status, run.error ?? '').toBe('succeeded_with_drops');
     for (const name of [
       'ingest',
       'pdf_cleaning',

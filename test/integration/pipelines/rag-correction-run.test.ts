@@ -9,7 +9,7 @@ import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
-import { waitFor } from '../../support/wait.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 type Segment = { label: boolean; text: string };
 type Run = {
@@ -42,9 +42,7 @@ async function runToEnd(): Promise<{ id: string; run: Run }> {
   const finished = await waitFor(
     async () => {
       const r = await t.client.GET('/v1/runs/{id}', { params: { path: { id } } });
-      return r.data && ['succeeded', 'failed', 'canceled'].includes(r.data.status)
-        ? (r.data as unknown as Run)
-        : undefined;
+      return r.data && TERMINAL_RUN_STATUSES.includes(r.data.status) ? (r.data as unknown as Run) : undefined;
     },
     { what: 'the run to finish', timeoutMs: 120_000 },
   );

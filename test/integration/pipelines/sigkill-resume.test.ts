@@ -13,7 +13,7 @@ import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { usingPostgres } from '../../support/test-db.ts';
 import { upload } from '../../support/upload.ts';
-import { waitFor } from '../../support/wait.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const topics = [
@@ -129,7 +129,7 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     waitFor(
       async () => {
         const s = await status(runId);
-        return s && ['succeeded', 'failed', 'canceled'].includes(s.status) ? s : undefined;
+        return s && TERMINAL_RUN_STATUSES.includes(s.status) ? s : undefined;
       },
       { what: `run ${runId} to finish`, timeoutMs: 150_000 },
     );
