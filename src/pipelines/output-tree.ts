@@ -39,4 +39,13 @@ export const outputTree = {
     /** The path of a file of the folder, inside the output tree. */
     path: (file: string) => `pretraining_run/${file}`,
   },
+  /** The folder Axolotl's SFT run trains from; dataset paths are relative to it. */
+  sftRun: {
+    combined: (iteration: number) => `combined_factual_data/combined_all_${iteration}.jsonl`,
+    completion: (iteration: number) => `factual_sft_completion/combined_all_${iteration}.jsonl`,
+    rag: (source: string) => `axolotl_rag_conversations_${source}.jsonl`,
+    corrections: (source: string) => `axolotl_correction_conversations_${source}.json`,
+    axolotlConfig: 'sft_training_config.yaml',
+    path: (file: string) => `sft_run/${file}`,
+  },
 } as const;

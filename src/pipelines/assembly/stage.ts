@@ -6,6 +6,7 @@
  * SFT stages.
  */
 import { z } from 'zod';
+import { seededRandom } from '../../lib/seeded-random.ts';
 import { correctionStage } from '../correction/stage.ts';
 import { factualSftStage } from '../factual-sft/stage.ts';
 import { inferredFactsStage } from '../inferred-facts/stage.ts';
@@ -14,15 +15,20 @@ import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { genericSftStage } from '../planned-stages.ts';
 import { ragDataStage } from '../rag-data/stage.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
+import { renderConversation, resolveTemplate } from '../shared/chat-template.ts';
 import { pretrainingFile } from '../shared/pretraining-lines.ts';
-import type { FinishStageDefinition } from '../stage.ts';
+import type { ArtifactContext, FinishStageDefinition } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
+import { combineConversations, removalPass, toChatMessages, withSharedInstruction } from './combine.ts';
 
 const AssemblySchema = z.object({
   /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
   pretrainingDatasets: z.array(z.string()),
   /** Files written empty (every chunk dropped), which a training config must not list, with why. */
   leftOut: z.array(z.object({ file: z.string(), reason: z.string() })),
+  /** Paths inside `sft_run/` with their Axolotl dataset type, in the original's order. */
+  sftDatasets: z.array(z.object({ path: z.string(), type: z.enum(['completion', 'input_output']) })),
+  sftLeftOut: z.array(z.object({ file: z.string(), reason: z.string() })),
 });
 export type Assembly = z.infer<typeof AssemblySchema>;
 
@@ -62,6 +68,84 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
         else pretrainingDatasets.push(file);
       }
     }
-    return { pretrainingDatasets, leftOut };
+    return { pretrainingDatasets, leftOut, ...(await assembleSftRun(ctx)) };
   },
 };
+
+/** `sft_run/` (blueprint §3 D–E): the combined domain conversations per generation, their completion text, and each
+ * source's RAG and correction records. (Generic Hub data and the pretraining slice come with the generic-SFT stage.) */
+async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sftDatasets' | 'sftLeftOut'>> {
+  const { config } = ctx;
+  const sft = outputTree.sftRun;
+  const settings = config.final_datasaving_settings;
+  const template = resolveTemplate(settings.template);
+  const sftDatasets: Assembly['sftDatasets'] = [];
+  const sftLeftOut: Assembly['sftLeftOut'] = [];
+  const write = async (file: string, lines: string[], type: 'completion' | 'input_output', json = false) => {
+    const content = json
+      ? `${JSON.stringify(
+          lines.map((l) => JSON.parse(l)),
+          null,
+          2,
+        )}\n`
+      : lines.length > 0
+        ? `${lines.join('\n')}\n`
+        : '';
+    await ctx.writeArtifact(sft.path(file), content);
+    if (lines.length > 0) sftDatasets.push({ path: file, type });
+    else sftLeftOut.push({ file, reason: 'empty: no record was produced' });
+  };
+  const ways = Object.keys(config.factual_sft);
+  for (let index = 0; index < (ways.length > 0 ? config.system.number_of_factual_sft_generations_to_do : 0); index++) {
+    const conversations = config.system.generic_thought_process_on_domain_data
+      ? (await ctx.resultOf(thoughtRewriteStage, { index })).conversations
+      : (await Promise.all(ways.map((style) => ctx.resultOf(factualSftStage, { style, index })))).flatMap(
+          (r) => r.conversations,
+        );
+    const combined = combineConversations(
+      conversations,
+      { maxPairs: config.factual_sft_settings.combine_sharegpt_target_pairs, datasetContext: config.dataset_context },
+      seededRandom(ctx.seed, 'combine', index),
+    );
+    const prepared = withSharedInstruction(
+      removalPass(
+        combined,
+        {
+          removeSystemPromptRatio: config.system.remove_system_prompt_ratio,
+          removeThoughtProcessRatio: config.system.remove_thought_process_ratio,
+          removeThoughtProcessPrompt: config.system.remove_thought_process_prompt,
+          finalAnswerStr: config.system.final_answer_str,
+        },
+        seededRandom(ctx.seed, 'removal', index),
+      ),
+      config.system.shared_instruction,
+      config.dataset_context,
+    );
+    await ctx.writeArtifact(
+      sft.path(sft.combined(index)),
+      prepared.length > 0 ? `${prepared.map((c) => JSON.stringify(c)).join('\n')}\n` : '',
+    );
+    const texts = prepared.map((c) =>
+      JSON.stringify({ text: renderConversation(template, toChatMessages(c), settings.template_kwargs).trim() }),
+    );
+    await write(sft.completion(index), texts, 'completion');
+  }
+  const corrections = await ctx.resultOf(correctionStage);
+  for (const { source, records } of corrections.bySource) {
+    await write(
+      sft.corrections(source),
+      records.map((r) => JSON.stringify(r)),
+      'input_output',
+      true,
+    );
+  }
+  const rag = await ctx.resultOf(ragDataStage);
+  for (const { source, records } of rag.bySource) {
+    await write(
+      sft.rag(source),
+      records.map((r) => JSON.stringify(r)),
+      'input_output',
+    );
+  }
+  return { sftDatasets, sftLeftOut };
+}

@@ -6,7 +6,7 @@
 import { assemblyStage } from '../assembly/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import type { FinishStageDefinition } from '../stage.ts';
-import { buildPretrainingConfig, toYaml } from './pretraining-config.ts';
+import { buildPretrainingConfig, buildSftConfig, toYaml } from './pretraining-config.ts';
 
 export const trainingConfigsStage: FinishStageDefinition = {
   kind: 'training_configs',
@@ -14,7 +14,7 @@ export const trainingConfigsStage: FinishStageDefinition = {
   configPath: 'model_training',
   async finish(ctx) {
     const training = ctx.config.model_training;
-    const { pretrainingDatasets, leftOut } = await ctx.resultOf(assemblyStage);
+    const { pretrainingDatasets, leftOut, sftDatasets, sftLeftOut } = await ctx.resultOf(assemblyStage);
     const config = buildPretrainingConfig({
       baseModel: training.base_model,
       datasets: pretrainingDatasets,
@@ -30,5 +30,17 @@ export const trainingConfigsStage: FinishStageDefinition = {
       outputTree.pretrainingRun.path(outputTree.pretrainingRun.axolotlConfig),
       `${notes}${toYaml(config)}`,
     );
+    const sft = buildSftConfig({
+      baseModel: training.base_model,
+      pretrainHubModelId: training.pretrain_hub_model_id,
+      datasets: sftDatasets,
+      contextLength: training.context_length,
+      hubModelId: training.finetune_hub_model_id,
+      hubStrategy: training.finetune_hub_strategy,
+      wandbProject: training.wandb_project,
+      otherKwargs: training.other_finetune_kwargs,
+    });
+    const sftNotes = sftLeftOut.map((l) => `# left out of datasets: ${l.file} (${l.reason})\n`).join('');
+    await ctx.writeArtifact(outputTree.sftRun.path(outputTree.sftRun.axolotlConfig), `${sftNotes}${toYaml(sft)}`);
   },
 };

@@ -12,6 +12,7 @@ import { sha256Hex } from '../../lib/hash.ts';
 import { judgeChunk } from '../factual-sft/steps.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import { type RecordsBySource, RecordsBySourceSchema } from '../rag-data/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
 import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { outcome } from '../step.ts';
@@ -28,13 +29,14 @@ const SegmentsSchema = z.object({ segments: z.array(z.object({ label: z.boolean(
 
 export const correctionSampling = { maxTokens: 7000, temperature: 0.7 };
 
-export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeof SegmentsSchema>> = {
+export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeof SegmentsSchema>, RecordsBySource> = {
   kind: 'correction',
   needs: [pdfCleaningStage],
   configPath: 'correction_pipeline',
   llmSection: 'correction_pipeline',
   input: CorrectionInputSchema,
   output: SegmentsSchema,
+  result: RecordsBySourceSchema,
 
   async plan(ctx) {
     const cleaned = await ctx.resultOf(pdfCleaningStage);
@@ -81,12 +83,15 @@ export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeo
 
   async finish(ctx) {
     const done = await ctx.outputs();
+    const bySource: RecordsBySource['bySource'] = [];
     for (const source of ctx.sources) {
       const records = done
         .filter((d) => d.input.sourceName === source.name)
         .sort((a, b) => a.input.chunkIndex - b.input.chunkIndex)
         .map((d) => d.output);
       await ctx.writeArtifact(outputTree.corrections(source.name), `${JSON.stringify(records, null, 2)}\n`);
+      bySource.push({ source: source.name, records });
     }
+    return { bySource };
   },
 };

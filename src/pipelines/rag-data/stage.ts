@@ -32,14 +32,21 @@ const RagInputSchema = z.object({
 });
 export type RagInput = z.infer<typeof RagInputSchema>;
 const RagOutputSchema = z.object({ pairs: z.array(z.object({ question: z.string(), answer: z.string() })) });
+const SegmentsSchema = z.object({ segments: z.array(z.object({ label: z.boolean(), text: z.string() })) });
+/** Each source's records, for the SFT assembly. */
+export const RecordsBySourceSchema = z.object({
+  bySource: z.array(z.object({ source: z.string(), records: z.array(SegmentsSchema) })),
+});
+export type RecordsBySource = z.infer<typeof RecordsBySourceSchema>;
 
-export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutputSchema>> = {
+export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutputSchema>, RecordsBySource> = {
   kind: 'rag_data',
   needs: [pdfCleaningStage],
   configPath: 'rag_data',
   llmSection: 'rag_data',
   input: RagInputSchema,
   output: RagOutputSchema,
+  result: RecordsBySourceSchema,
 
   async plan(ctx) {
     const rag = ctx.config.rag_data;
@@ -95,6 +102,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
       fillContext(`${config.system.shared_instruction}\n${p}`, config.dataset_context),
     );
     const done = await ctx.outputs();
+    const bySource: RecordsBySource['bySource'] = [];
     for (const source of ctx.sources) {
       const random = seededRandom(ctx.seed, ctx.stageName, source.name);
       const items = random.shuffle(
@@ -110,6 +118,8 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
         outputTree.ragData(source.name),
         records.length > 0 ? `${records.map((r) => JSON.stringify(r)).join('\n')}\n` : '',
       );
+      bySource.push({ source: source.name, records });
     }
+    return { bySource };
   },
 };

@@ -6,6 +6,7 @@
  * of the same config makes no new LLM request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -184,6 +185,39 @@ describe('factual SFT against the fake LLM', () => {
       for (const answer of answers)
         expect(answer.value).toMatch(/^Thought Process:\n[\s\S]+\n\nAnswer:\n[\s\S]+Sources Used:/);
     }
+  });
+
+  it('assembles sft_run/: combined conversations per generation, their completion text, and the SFT config', async () => {
+    const config = parseYaml((await artifact('sft_run/sft_training_config.yaml')).text) as {
+      datasets: Array<{ path: string; type: string }>;
+      base_model: string;
+      num_epochs: number;
+      dataset_prepared_path: string;
+    };
+    const types = Object.fromEntries(config.datasets.map((d) => [d.path, d.type]));
+    for (let i = 0; i < GENERATIONS; i++) {
+      expect(types[`factual_sft_completion/combined_all_${i}.jsonl`]).toBe('completion');
+      const combined = (await artifact(`sft_run/combined_factual_data/combined_all_${i}.jsonl`)).text
+        .trim()
+        .split('\n');
+      const completion = (await artifact(`sft_run/factual_sft_completion/combined_all_${i}.jsonl`)).text
+        .trim()
+        .split('\n');
+      expect(completion.length).toBe(combined.length);
+      for (const line of combined) {
+        const turns = (JSON.parse(line) as { conversations: Array<{ from: string; value: string }> }).conversations;
+        // The shared instruction opens every conversation, its placeholders filled.
+        expect(turns[0]?.from).toBe('system');
+        expect(turns[0]?.value).not.toMatch(/\{context/);
+        expect(turns.filter((t) => t.from === 'system')).toHaveLength(1);
+        expect(turns.filter((t) => t.from === 'gpt').length).toBeGreaterThanOrEqual(1);
+      }
+      for (const line of completion)
+        expect((JSON.parse(line) as { text: string }).text).toMatch(/^Instruction: [\s\S]+ \*\*Finished\.\*\*$/);
+    }
+    expect(types['axolotl_rag_conversations_docs.jsonl']).toBe('input_output');
+    expect(types['axolotl_correction_conversations_docs.json']).toBe('input_output');
+    expect(config).toMatchObject({ num_epochs: 5, dataset_prepared_path: 'last_finetune_prepared' });
   });
 
   it('makes no new LLM request when the same config runs again', async () => {
