@@ -7,13 +7,12 @@
  */
 import { z } from 'zod';
 import { correctionUsesTemplate } from '../../config/composition/sft-rendering.ts';
-import { subsetChunks } from '../../ingest/chunk.ts';
-import { sha256Hex } from '../../lib/hash.ts';
 import { judgeChunk } from '../factual-sft/steps.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { type RecordsBySource, RecordsBySourceSchema } from '../rag-data/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
+import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { correctionSegments, parseCorrection } from './conversation.ts';
@@ -39,16 +38,15 @@ export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeo
   result: RecordsBySourceSchema,
 
   async plan(ctx) {
-    const cleaned = await ctx.resultOf(pdfCleaningStage);
     const items: Array<PlannedItem<CorrectionInput>> = [];
-    for (const source of ctx.sources) {
-      const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const all = await ctx.chunkDocuments(documents, ctx.config.correction_pipeline.correction_chunk_size);
-      const { correction_use_subset: useSubset, correction_subset_size: size } = source.settings;
-      const chosen = useSubset ? subsetChunks(all, ctx.config.system.seed, size) : all;
+    const bySource = await chunksBySource(ctx, ctx.config.correction_pipeline.correction_chunk_size, (s) => ({
+      use: s.correction_use_subset,
+      size: s.correction_subset_size,
+    }));
+    for (const { source, all, chosen } of bySource) {
       for (const chunk of chosen) {
         items.push({
-          key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),
+          key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
             chunkIndex: all.indexOf(chunk),

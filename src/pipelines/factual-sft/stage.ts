@@ -9,12 +9,11 @@
  * the conversations for the SFT assembly.
  */
 import { z } from 'zod';
-import { subsetChunks } from '../../ingest/chunk.ts';
-import { sha256Hex } from '../../lib/hash.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
+import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ChunkView, ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { conversationsOf, factualQuestions, type GeneratedChunk } from './saving.ts';
 import { processFactualChunk } from './steps.ts';
@@ -74,19 +73,18 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
     const way = ctx.config.factual_sft[String(ctx.params.style)];
     if (!way) throw new Error(`no way ${String(ctx.params.style)} in factual_sft`);
     const showRelated = way.multi_source && way.single_turn;
-    const cleaned = await ctx.resultOf(pdfCleaningStage);
     const items: Array<PlannedItem<FactualInput>> = [];
-    for (const source of ctx.sources) {
-      const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const chunks = await ctx.chunkDocuments(documents, ctx.config.factual_sft_settings.factual_chunk_size);
+    const bySource = await chunksBySource(ctx, ctx.config.factual_sft_settings.factual_chunk_size, (s) => ({
+      use: s.factual_gen_use_subset,
+      size: s.factual_gen_subset_size_per_way,
+    }));
+    for (const { source, all: chunks, chosen } of bySource) {
       // Related chunks come from every chunk of the source, before the subset (§5.5 step 1).
       const related = showRelated ? await ctx.relatedChunks(chunks, RELATED_CHUNKS) : new Map<string, ChunkView[]>();
       const position = new Map(chunks.map((c, i) => [c.id, i]));
-      const { factual_gen_use_subset: useSubset, factual_gen_subset_size_per_way: size } = source.settings;
-      const chosen = useSubset ? subsetChunks(chunks, ctx.config.system.seed, size) : chunks;
       for (const chunk of chosen) {
         items.push({
-          key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),
+          key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
             chunkIndex: position.get(chunk.id) ?? 0,

@@ -9,13 +9,12 @@
  */
 import { z } from 'zod';
 import { ragUsesTemplate } from '../../config/composition/sft-rendering.ts';
-import { subsetChunks } from '../../ingest/chunk.ts';
-import { sha256Hex } from '../../lib/hash.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { fillContext } from '../factual-sft/saving.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
+import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { groupItems, groupRecords, type RagRendering } from './records.ts';
 import { simulateRetrieval, stringifyChunks } from './retrieval.ts';
@@ -50,13 +49,12 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
 
   async plan(ctx) {
     const rag = ctx.config.rag_data;
-    const cleaned = await ctx.resultOf(pdfCleaningStage);
     const items: Array<PlannedItem<RagInput>> = [];
-    for (const source of ctx.sources) {
-      const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const all = await ctx.chunkDocuments(documents, ctx.config.factual_sft_settings.factual_chunk_size);
-      const { rag_use_subset: useSubset, rag_subset_size: size } = source.settings;
-      const chosen = useSubset ? subsetChunks(all, ctx.config.system.seed, size) : all;
+    const bySource = await chunksBySource(ctx, ctx.config.factual_sft_settings.factual_chunk_size, (s) => ({
+      use: s.rag_use_subset,
+      size: s.rag_subset_size,
+    }));
+    for (const { source, all, chosen } of bySource) {
       for (const chunk of chosen) {
         const others = all.filter((c) => c.id !== chunk.id && c.text !== chunk.text);
         const retrieval = simulateRetrieval(
@@ -66,7 +64,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
           seededRandom(ctx.seed, 'rag-retrieval', source.name, chunk.id),
         );
         items.push({
-          key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),
+          key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
             chunkIndex: all.indexOf(chunk),

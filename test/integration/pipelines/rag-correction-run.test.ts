@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { runToEnd as runOf } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
-import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 type Segment = { label: boolean; text: string };
 type Run = {
@@ -33,21 +33,7 @@ let configId: string;
 let runId: string;
 let run: Run;
 
-async function runToEnd(): Promise<{ id: string; run: Run }> {
-  const created = await t.client.POST('/v1/projects/{id}/runs', {
-    params: { path: { id: projectId } },
-    body: { config_id: configId },
-  });
-  const id = created.data?.id as string;
-  const finished = await waitFor(
-    async () => {
-      const r = await t.client.GET('/v1/runs/{id}', { params: { path: { id } } });
-      return r.data && TERMINAL_RUN_STATUSES.includes(r.data.status) ? (r.data as unknown as Run) : undefined;
-    },
-    { what: 'the run to finish', timeoutMs: 120_000 },
-  );
-  return { id, run: finished };
-}
+const runToEnd = () => runOf<Run>(t.client, projectId, configId);
 
 beforeAll(async () => {
   llm = await startFakeLlm();

@@ -1,0 +1,37 @@
+/**
+ * What every SFT stage plans from: per source, the cleaned documents (pdf_cleaning's result) chunked at the stage's
+ * size, and the chunks the stage processes — the source's seeded subset when the stage's per-source settings ask for
+ * one. Items are keyed by source and chunk, so a re-plan yields the same keys.
+ */
+import { subsetChunks } from '../../ingest/chunk.ts';
+import { sha256Hex } from '../../lib/hash.ts';
+import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import type { ChunkView, PlanContext, SourceSettings, SourceView } from '../stage.ts';
+
+export interface SourceChunks {
+  source: SourceView;
+  /** Every chunk of the source, in document order (candidates for related chunks and retrieval). */
+  all: ChunkView[];
+  /** The chunks the stage makes items of. */
+  chosen: ChunkView[];
+}
+
+export async function chunksBySource(
+  ctx: PlanContext,
+  size: number,
+  subset: (settings: SourceSettings) => { use: boolean; size: number },
+): Promise<SourceChunks[]> {
+  const cleaned = await ctx.resultOf(pdfCleaningStage);
+  const out: SourceChunks[] = [];
+  for (const source of ctx.sources) {
+    const all = await ctx.chunkDocuments(
+      cleaned.filter((d) => d.sourceName === source.name),
+      size,
+    );
+    const wanted = subset(source.settings);
+    out.push({ source, all, chosen: wanted.use ? subsetChunks(all, ctx.config.system.seed, wanted.size) : all });
+  }
+  return out;
+}
+
+export const chunkItemKey = (source: string, chunk: ChunkView) => sha256Hex(`${source}\u0000${chunk.id}`).slice(0, 32);
