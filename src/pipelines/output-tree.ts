@@ -46,6 +46,12 @@ export const outputTree = {
     rag: (source: string) => `axolotl_rag_conversations_${source}.jsonl`,
     corrections: (source: string) => `axolotl_correction_conversations_${source}.json`,
     axolotlConfig: 'sft_training_config.yaml',
+    pretrainingSubset: (tokens: number) => `pretraining_subset_${tokens}.jsonl`,
     path: (file: string) => `sft_run/${file}`,
+  },
+  /** What a serving-time retriever indexes: the generated questions with their chunks (§6.7). */
+  ragSourceData: {
+    ofSource: (source: string) => `rag_source_data/rag_data_${source}.jsonl`,
+    combined: 'rag_source_data/rag_data_combined.jsonl',
   },
 } as const;

@@ -6,6 +6,7 @@
  * SFT stages.
  */
 import { z } from 'zod';
+import { defaultTokenizer } from '../../ingest/tokenizer.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { correctionStage } from '../correction/stage.ts';
 import { factualSftStage } from '../factual-sft/stage.ts';
@@ -20,6 +21,7 @@ import { pretrainingFile } from '../shared/pretraining-lines.ts';
 import type { ArtifactContext, FinishStageDefinition } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 import { combineConversations, removalPass, toChatMessages, withSharedInstruction } from './combine.ts';
+import { pretrainingSlice, pretrainingTarget, ragSourceRecords } from './sft-extras.ts';
 
 const AssemblySchema = z.object({
   /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
@@ -81,6 +83,8 @@ async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sft
   const template = resolveTemplate(settings.template);
   const sftDatasets: Assembly['sftDatasets'] = [];
   const sftLeftOut: Assembly['sftLeftOut'] = [];
+  const count = (text: string) => defaultTokenizer().count(text);
+  let domainTokens = 0;
   const write = async (file: string, lines: string[], type: 'completion' | 'input_output', json = false) => {
     const content = json
       ? `${JSON.stringify(
@@ -125,11 +129,37 @@ async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sft
       sft.path(sft.combined(index)),
       prepared.length > 0 ? `${prepared.map((c) => JSON.stringify(c)).join('\n')}\n` : '',
     );
-    const texts = prepared.map((c) =>
-      JSON.stringify({ text: renderConversation(template, toChatMessages(c), settings.template_kwargs).trim() }),
+    const rendered = prepared.map((c) =>
+      renderConversation(template, toChatMessages(c), settings.template_kwargs).trim(),
     );
+    for (const text of rendered) domainTokens += count(text);
+    const texts = rendered.map((text) => JSON.stringify({ text }));
     await write(sft.completion(index), texts, 'completion');
   }
+  // RAG source data for a serving-time retriever: every generated question of the ways not marked not_in_rag_data.
+  const combinedRag: string[] = [];
+  for (const source of ctx.sources) {
+    const lines: string[] = [];
+    for (const [style, way] of Object.entries(config.factual_sft)) {
+      if (way.not_in_rag_data) continue;
+      for (let index = 0; index < config.system.number_of_factual_sft_generations_to_do; index++) {
+        const items = (await ctx.outputsOf(factualSftStage, { style, index })).filter(
+          (i) => i.input.sourceName === source.name,
+        );
+        lines.push(...ragSourceRecords(items).map((r) => JSON.stringify(r)));
+      }
+    }
+    await ctx.writeArtifact(
+      outputTree.ragSourceData.ofSource(source.name),
+      lines.length > 0 ? `${lines.join('\n')}\n` : '',
+    );
+    combinedRag.push(...lines);
+  }
+  await ctx.writeArtifact(
+    outputTree.ragSourceData.combined,
+    combinedRag.length > 0 ? `${combinedRag.join('\n')}\n` : '',
+  );
+
   const corrections = await ctx.resultOf(correctionStage);
   for (const { source, records } of corrections.bySource) {
     await write(
@@ -147,5 +177,20 @@ async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sft
       'input_output',
     );
   }
+  // The pretraining slice: whole documents, up to the larger of the configured share and minimum of tokens.
+  const slice = pretrainingSlice(
+    await ctx.resultOf(pdfCleaningStage),
+    pretrainingTarget(domainTokens, {
+      percent: config.system.what_percent_of_sft_is_pretrain,
+      minimum: config.system.num_tokens_pretraining_in_sft,
+    }),
+    count,
+    seededRandom(ctx.seed, 'pretraining-slice'),
+  );
+  await write(
+    sft.pretrainingSubset(slice.tokens),
+    slice.documents.map((d) => JSON.stringify({ text: d.text, metadata: d.metadata })),
+    'completion',
+  );
   return { sftDatasets, sftLeftOut };
 }

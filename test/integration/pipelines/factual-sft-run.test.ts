@@ -204,6 +204,21 @@ describe('factual SFT against the fake LLM', () => {
     expect(types['axolotl_rag_conversations_docs.jsonl']).toBe('input_output');
     expect(types['axolotl_correction_conversations_docs.json']).toBe('input_output');
     expect(config).toMatchObject({ num_epochs: 5, dataset_prepared_path: 'last_finetune_prepared' });
+    // The pretraining slice: both documents (far under the 2M-token minimum), listed as completion data.
+    const slice = config.datasets.find((d) => d.path.startsWith('pretraining_subset_'));
+    expect(slice?.type).toBe('completion');
+    expect((await artifact(`sft_run/${slice?.path}`)).text.trim().split('\n')).toHaveLength(2);
+    // RAG source data: every question of the ways not marked not_in_rag_data (hallucination is), per source.
+    const ragSource = (await artifact('rag_source_data/rag_data_docs.jsonl')).text.trim().split('\n');
+    const expected = WAYS.filter((w) => w !== 'hallucination').length;
+    expect(ragSource.length).toBeGreaterThanOrEqual(expected * GENERATIONS);
+    expect(JSON.parse(ragSource[0] as string)).toMatchObject({
+      question: expect.any(String),
+      source_metadata: expect.stringMatching(/\.txt$/),
+    });
+    expect((await artifact('rag_source_data/rag_data_combined.jsonl')).text.trim().split('\n')).toHaveLength(
+      ragSource.length,
+    );
   });
 
   it('makes no new LLM request when the same config runs again', async () => {

@@ -1,0 +1,58 @@
+/**
+ * Two more parts of the SFT tree (blueprint §6.6, §6.7), pure and seeded:
+ * - the pretraining slice: whole cleaned documents, drawn without replacement until the token target is reached
+ *   (the larger of `what_percent_of_sft_is_pretrain` % of the domain SFT tokens and `num_tokens_pretraining_in_sft`),
+ *   one file per run (⚠ §6.6: the original added a new file each time the total changed);
+ * - the RAG source data a serving-time retriever indexes: one record per generated question, with its chunk and the
+ *   related chunks, from the ways not marked `not_in_rag_data`.
+ */
+import type { Random } from '../../lib/seeded-random.ts';
+import type { ChunkableDocument } from '../stage.ts';
+
+export function pretrainingTarget(
+  domainTokens: number,
+  settings: { percent: number | null; minimum: number | null },
+): number {
+  const share = settings.percent === null ? 0 : (domainTokens * settings.percent) / 100;
+  return Math.max(share, settings.minimum ?? 0);
+}
+
+/** Documents drawn until their tokens reach `target` (all of them when the corpus is smaller). */
+export function pretrainingSlice(
+  documents: readonly ChunkableDocument[],
+  target: number,
+  count: (text: string) => number,
+  random: Random,
+): { documents: ChunkableDocument[]; tokens: number } {
+  const chosen: ChunkableDocument[] = [];
+  let tokens = 0;
+  for (const document of random.shuffle(documents)) {
+    if (tokens >= target) break;
+    chosen.push(document);
+    tokens += count(document.text);
+  }
+  return { documents: chosen, tokens };
+}
+
+export interface RagSourceRecord {
+  question: string;
+  source_text: string;
+  source_metadata: string;
+  related_chunks: Array<{ text: string; metadata: string }>;
+}
+
+export function ragSourceRecords(
+  items: ReadonlyArray<{
+    input: { text: string; metadata: string; related: Array<{ text: string; metadata: string }> };
+    output: { pairs: Array<{ question: string }> };
+  }>,
+): RagSourceRecord[] {
+  return items.flatMap(({ input, output }) =>
+    output.pairs.map((pair) => ({
+      question: pair.question,
+      source_text: input.text,
+      source_metadata: input.metadata,
+      related_chunks: input.related.map((r) => ({ text: r.text, metadata: r.metadata })),
+    })),
+  );
+}
