@@ -23,21 +23,11 @@ import type { StageSpec } from './stage-spec.ts';
 import { prompts as thoughtRewritePrompts } from './thought-rewrite/prompts.ts';
 import { thoughtRewriteStage } from './thought-rewrite/stage.ts';
 
-/** The stages src/pipelines implements. */
-export const pipelineStages: readonly AnyStageDefinition[] = [
-  pdfCleaningStage,
-  representationVariationStage,
-  inferredFactsStage,
-  factualSftStage,
-  thoughtRewriteStage,
-  ragDataStage,
-  correctionStage,
-  assemblyStage,
-  trainingConfigsStage,
-];
-
-/** The whole composition, in run order: what the graph is built from. */
-export const compositionStages: readonly StageSpec[] = [
+/**
+ * The whole composition, in run order: what the graph is built from. Stage definitions, plus the kinds that are specs
+ * only (`ingest`, which the job layer implements, and those not built yet).
+ */
+export const compositionStages: ReadonlyArray<StageSpec | AnyStageDefinition> = [
   ingestStage,
   pdfCleaningStage,
   representationVariationStage,
@@ -50,6 +40,11 @@ export const compositionStages: readonly StageSpec[] = [
   assemblyStage,
   trainingConfigsStage,
 ];
+
+/** The stages src/pipelines implements: the definitions among them. */
+export const pipelineStages: readonly AnyStageDefinition[] = compositionStages.filter(
+  (stage): stage is AnyStageDefinition => 'finish' in stage,
+);
 
 export const promptSpecs = [
   ...pdfCleaningPrompts,
