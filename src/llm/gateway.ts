@@ -137,17 +137,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
    */
   const inFlight = new Map<string, Promise<Answer>>();
 
-  /** The cached answer, else the answer of an identical call in flight, else a fresh one from `fetch`. */
+  /**
+   * The answer of an identical call in flight, else the cached answer, else a fresh one from `fetch`. The in-flight
+   * entry is made before the cache is read, and covers the read: a call arriving while another is between its cache
+   * miss and its stored answer shares it, instead of missing both and paying again. An entry goes only once its
+   * answer is stored, so a later call finds it in the cache.
+   */
   async function answerFor(key: string, fetch: () => Promise<Answer>): Promise<Answer> {
-    const cached = await cache.get(key);
-    if (cached) return { ok: true, text: cached.text, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
     const pending = inFlight.get(key);
     if (pending) {
       // If the other caller's request fails or is aborted with its own signal, this call makes its own.
       const shared = await pending.catch(() => undefined);
       if (shared?.ok) return { ...shared, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
     }
-    const own = fetch();
+    const own = (async (): Promise<Answer> => {
+      const cached = await cache.get(key);
+      if (cached) return { ok: true, text: cached.text, cached: true, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
+      return fetch();
+    })();
     inFlight.set(key, own);
     try {
       return await own;
