@@ -17,11 +17,12 @@ import { genericSftStage } from '../planned-stages.ts';
 import { ragDataStage } from '../rag-data/stage.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
 import { renderConversation, resolveTemplate } from '../shared/chat-template.ts';
+import { toJsonl } from '../shared/jsonl.ts';
 import { pretrainingFile } from '../shared/pretraining-lines.ts';
-import type { ArtifactContext, FinishStageDefinition } from '../stage.ts';
+import type { ArtifactContext, ChunkableDocument, FinishStageDefinition } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 import { combineConversations, removalPass, toChatMessages, withSharedInstruction } from './combine.ts';
-import { pretrainingSlice, pretrainingTarget, ragSourceRecords } from './sft-extras.ts';
+import { pretrainingSlice, pretrainingTarget, type RagSourceRecord, ragSourceRecords } from './sft-extras.ts';
 
 const AssemblySchema = z.object({
   /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
@@ -57,10 +58,9 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
     const leftOut: Assembly['leftOut'] = [];
     for (const source of ctx.sources) {
       const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const textChunks = documents.map((d) => JSON.stringify({ text: d.text, metadata: d.metadata }));
       const files: Array<[string, string]> = [
         [run.representationVariation(source.name), pretrainingFile(variations, source.name, datasetContext)],
-        [run.textChunks(source.name), textChunks.length > 0 ? `${textChunks.join('\n')}\n` : ''],
+        [run.textChunks(source.name), toJsonl(documents.map(documentRecord))],
         [run.inferredFacts(source.name), pretrainingFile(inferred, source.name, datasetContext)],
       ];
       for (const [file, content] of files) {
@@ -70,13 +70,22 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
         else pretrainingDatasets.push(file);
       }
     }
-    return { pretrainingDatasets, leftOut, ...(await assembleSftRun(ctx)) };
+    return { pretrainingDatasets, leftOut, ...(await assembleSftRun(ctx, cleaned)) };
   },
 };
 
-/** `sft_run/` (blueprint §3 D–E): the combined domain conversations per generation, their completion text, and each
- * source's RAG and correction records. (Generic Hub data and the pretraining slice come with the generic-SFT stage.) */
-async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sftDatasets' | 'sftLeftOut'>> {
+/** A whole document as the original's `{text, metadata}` record (text chunks, the pretraining slice). */
+const documentRecord = (d: ChunkableDocument) => ({ text: d.text, metadata: d.metadata });
+
+/**
+ * `sft_run/` (blueprint §3 D–E, §6.6–6.7): the combined domain conversations per generation and their completion
+ * text, each source's correction and RAG records, the pretraining slice, and `rag_source_data/`. (Generic Hub data
+ * comes with the generic-SFT stage.)
+ */
+async function assembleSftRun(
+  ctx: ArtifactContext,
+  cleaned: readonly ChunkableDocument[],
+): Promise<Pick<Assembly, 'sftDatasets' | 'sftLeftOut'>> {
   const { config } = ctx;
   const sft = outputTree.sftRun;
   const settings = config.final_datasaving_settings;
@@ -85,18 +94,16 @@ async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sft
   const sftLeftOut: Assembly['sftLeftOut'] = [];
   const count = (text: string) => defaultTokenizer().count(text);
   let domainTokens = 0;
-  const write = async (file: string, lines: string[], type: 'completion' | 'input_output', json = false) => {
-    const content = json
-      ? `${JSON.stringify(
-          lines.map((l) => JSON.parse(l)),
-          null,
-          2,
-        )}\n`
-      : lines.length > 0
-        ? `${lines.join('\n')}\n`
-        : '';
-    await ctx.writeArtifact(sft.path(file), content);
-    if (lines.length > 0) sftDatasets.push({ path: file, type });
+  /** Writes one file of `sft_run/` (JSON Lines, or a JSON array as the original writes correction data) and lists
+   * it as a dataset of the SFT config, or as left out when empty. */
+  const write = async (
+    file: string,
+    records: readonly unknown[],
+    type: 'completion' | 'input_output',
+    json = false,
+  ) => {
+    await ctx.writeArtifact(sft.path(file), json ? `${JSON.stringify(records, null, 2)}\n` : toJsonl(records));
+    if (records.length > 0) sftDatasets.push({ path: file, type });
     else sftLeftOut.push({ file, reason: 'empty: no record was produced' });
   };
   const ways = Object.keys(config.factual_sft);
@@ -125,61 +132,46 @@ async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sft
       config.system.shared_instruction,
       config.dataset_context,
     );
-    await ctx.writeArtifact(
-      sft.path(sft.combined(index)),
-      prepared.length > 0 ? `${prepared.map((c) => JSON.stringify(c)).join('\n')}\n` : '',
-    );
+    await ctx.writeArtifact(sft.path(sft.combined(index)), toJsonl(prepared));
     const rendered = prepared.map((c) =>
       renderConversation(template, toChatMessages(c), settings.template_kwargs).trim(),
     );
     for (const text of rendered) domainTokens += count(text);
-    const texts = rendered.map((text) => JSON.stringify({ text }));
-    await write(sft.completion(index), texts, 'completion');
+    await write(
+      sft.completion(index),
+      rendered.map((text) => ({ text })),
+      'completion',
+    );
   }
   // RAG source data for a serving-time retriever: every generated question of the ways not marked not_in_rag_data.
-  const combinedRag: string[] = [];
+  const combinedRag: RagSourceRecord[] = [];
   for (const source of ctx.sources) {
-    const lines: string[] = [];
+    const lines: RagSourceRecord[] = [];
     for (const [style, way] of Object.entries(config.factual_sft)) {
       if (way.not_in_rag_data) continue;
       for (let index = 0; index < config.system.number_of_factual_sft_generations_to_do; index++) {
         const items = (await ctx.outputsOf(factualSftStage, { style, index })).filter(
           (i) => i.input.sourceName === source.name,
         );
-        lines.push(...ragSourceRecords(items).map((r) => JSON.stringify(r)));
+        lines.push(...ragSourceRecords(items));
       }
     }
-    await ctx.writeArtifact(
-      outputTree.ragSourceData.ofSource(source.name),
-      lines.length > 0 ? `${lines.join('\n')}\n` : '',
-    );
+    await ctx.writeArtifact(outputTree.ragSourceData.ofSource(source.name), toJsonl(lines));
     combinedRag.push(...lines);
   }
-  await ctx.writeArtifact(
-    outputTree.ragSourceData.combined,
-    combinedRag.length > 0 ? `${combinedRag.join('\n')}\n` : '',
-  );
+  await ctx.writeArtifact(outputTree.ragSourceData.combined, toJsonl(combinedRag));
 
   const corrections = await ctx.resultOf(correctionStage);
   for (const { source, records } of corrections.bySource) {
-    await write(
-      sft.corrections(source),
-      records.map((r) => JSON.stringify(r)),
-      'input_output',
-      true,
-    );
+    await write(sft.corrections(source), records, 'input_output', true);
   }
   const rag = await ctx.resultOf(ragDataStage);
   for (const { source, records } of rag.bySource) {
-    await write(
-      sft.rag(source),
-      records.map((r) => JSON.stringify(r)),
-      'input_output',
-    );
+    await write(sft.rag(source), records, 'input_output');
   }
   // The pretraining slice: whole documents, up to the larger of the configured share and minimum of tokens.
   const slice = pretrainingSlice(
-    await ctx.resultOf(pdfCleaningStage),
+    cleaned,
     pretrainingTarget(domainTokens, {
       percent: config.system.what_percent_of_sft_is_pretrain,
       minimum: config.system.num_tokens_pretraining_in_sft,
@@ -187,10 +179,6 @@ async function assembleSftRun(ctx: ArtifactContext): Promise<Pick<Assembly, 'sft
     count,
     seededRandom(ctx.seed, 'pretraining-slice'),
   );
-  await write(
-    sft.pretrainingSubset(slice.tokens),
-    slice.documents.map((d) => JSON.stringify({ text: d.text, metadata: d.metadata })),
-    'completion',
-  );
+  await write(sft.pretrainingSubset(slice.tokens), slice.documents.map(documentRecord), 'completion');
   return { sftDatasets, sftLeftOut };
 }

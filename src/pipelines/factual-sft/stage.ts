@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import { toJsonl } from '../shared/jsonl.ts';
 import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ChunkView, ItemStageDefinition, PlannedItem } from '../stage.ts';
@@ -148,10 +149,7 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
       });
       const files = outputTree.factualSft(source.name, style, iteration);
       await ctx.writeArtifact(files.questions, `${JSON.stringify(factualQuestions(chunks), null, 2)}\n`);
-      await ctx.writeArtifact(
-        files.conversations,
-        ofSource.length > 0 ? `${ofSource.map((c) => JSON.stringify(c)).join('\n')}\n` : '',
-      );
+      await ctx.writeArtifact(files.conversations, toJsonl(ofSource));
       conversations.push(...ofSource);
     }
     return { conversations };

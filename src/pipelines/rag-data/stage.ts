@@ -14,6 +14,7 @@ import { fillContext } from '../factual-sft/saving.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
+import { toJsonl } from '../shared/jsonl.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { groupItems, groupRecords, type RagRendering } from './records.ts';
@@ -112,10 +113,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
       const records = groupItems(items, config.rag_data.num_items_per_group).flatMap((group) =>
         groupRecords(group, systemPrompts, rendering, random),
       );
-      await ctx.writeArtifact(
-        outputTree.ragData(source.name),
-        records.length > 0 ? `${records.map((r) => JSON.stringify(r)).join('\n')}\n` : '',
-      );
+      await ctx.writeArtifact(outputTree.ragData(source.name), toJsonl(records));
       bySource.push({ source: source.name, records });
     }
     return { bySource };

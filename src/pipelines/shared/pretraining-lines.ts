@@ -5,6 +5,7 @@
  * never written: the variations carry them.
  */
 import { z } from 'zod';
+import { jsonLines } from './jsonl.ts';
 
 /** What the representation-variation (or inferred-facts) processing of one chunk produced. */
 export const ChunkVariationsSchema = z.object({
@@ -72,7 +73,7 @@ export function pretrainingFile(
         { includeContext: true, datasetContext },
       ),
     );
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  return jsonLines(lines);
 }
 
 function baseName(name: string): string {

@@ -13,6 +13,7 @@ import { defaultTokenizer } from '../../ingest/tokenizer.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { factualSftStage } from '../factual-sft/stage.ts';
 import { outputTree } from '../output-tree.ts';
+import { toJsonl } from '../shared/jsonl.ts';
 import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
 import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
 import { outcome } from '../step.ts';
@@ -118,10 +119,7 @@ export const thoughtRewriteStage: ItemStageDefinition<RewriteInput, { thought: s
         conversations.push(reassemble(conversation, thoughts.get(`${way}\u0000${c}`) ?? new Map(), frame));
       }
     }
-    await ctx.writeArtifact(
-      outputTree.transformedGenericData(index),
-      conversations.length > 0 ? `${conversations.map((c) => JSON.stringify(c)).join('\n')}\n` : '',
-    );
+    await ctx.writeArtifact(outputTree.transformedGenericData(index), toJsonl(conversations));
     return { conversations };
   },
 };
