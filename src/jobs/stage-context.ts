@@ -15,6 +15,7 @@ import {
   type AnyStageDefinition,
   type ArtifactContext,
   type DocumentText,
+  type DoneItem,
   type FinishContext,
   isItemStage,
   type PlanContext,
@@ -28,7 +29,7 @@ import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import { getConfigForRun } from './run-config.ts';
 import type { StageDeps } from './stage-deps.ts';
-import { IngestOutputSchema } from './stages/ingest.ts';
+import { IngestInputSchema, IngestOutputSchema } from './stages/ingest.ts';
 
 export function artifactBlobKey(runId: string, path: string): string {
   return `runs/${runId}/artifacts/${path}`;
@@ -57,7 +58,8 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
   let documents: Promise<DocumentText[]> | undefined;
   const loadDocuments = async (): Promise<DocumentText[]> => {
     const out: DocumentText[] = [];
-    for (const { output: file } of await itemsOf(deps, info.runId, ingestStage.kind, IngestOutputSchema)) {
+    const ingest = { input: IngestInputSchema, output: IngestOutputSchema };
+    for (const { output: file } of await parsedDoneItems(deps, info.runId, ingestStage.kind, ingest)) {
       const docs = await readExtractedDocuments(deps, file.textBlobKey);
       // jsonl/json records carry their own metadata; otherwise the file name is the original's metadata.
       for (const d of docs) {
@@ -79,10 +81,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       const all = await documents;
       return sourceName === undefined ? all : all.filter((d) => d.sourceName === sourceName);
     },
-    async outputsOf(stage, instance) {
-      const rows = await doneItems(deps.db, info.runId, instanceName(stage, instance));
-      return rows.map((r) => ({ key: r.key, input: stage.input.parse(r.input), output: stage.output.parse(r.output) }));
-    },
+    outputsOf: (stage, instance) => parsedDoneItems(deps, info.runId, instanceName(stage, instance), stage),
     async resultOf<Result>(stage: StageDefinitionOf<Result>, instance?: Record<string, unknown>) {
       const name = instanceName(stage, instance);
       if (!stage.result) throw new Error(`stage ${stage.kind} declares no result`);
@@ -102,10 +101,15 @@ function instanceName(stage: StageSpec, instance: Record<string, unknown> | unde
   return stage.instanceName(instance);
 }
 
-/** The done items of a stage, each input and output checked against the stage's schemas. */
-async function itemsOf<Out>(deps: StageDeps, runId: string, stageName: string, output: z.ZodType<Out>) {
+/** The done items of a stage instance, each input and output checked against the stage's schemas. */
+async function parsedDoneItems<In, Out>(
+  deps: StageDeps,
+  runId: string,
+  stageName: string,
+  schemas: { input: z.ZodType<In>; output: z.ZodType<Out> },
+): Promise<Array<DoneItem<In, Out>>> {
   const rows = await doneItems(deps.db, runId, stageName);
-  return rows.map((r) => ({ key: r.key, output: output.parse(r.output) }));
+  return rows.map((r) => ({ key: r.key, input: schemas.input.parse(r.input), output: schemas.output.parse(r.output) }));
 }
 
 /** Where a stage's `finish` result is kept: beside the run's artifacts, not in its output tree. */
@@ -158,14 +162,7 @@ export async function finishStage(deps: StageDeps, stage: AnyStageDefinition, in
   if (isItemStage(stage)) {
     const ctx: FinishContext<unknown, unknown> = {
       ...base,
-      async outputs() {
-        const rows = await doneItems(deps.db, info.runId, info.stageName);
-        return rows.map((r) => ({
-          key: r.key,
-          input: stage.input.parse(r.input),
-          output: stage.output.parse(r.output),
-        }));
-      },
+      outputs: () => parsedDoneItems(deps, info.runId, info.stageName, stage),
       async unfinished() {
         const rows = await unfinishedItems(deps.db, info.runId, info.stageName);
         return rows.map(

@@ -12,7 +12,7 @@ import { outcome } from '../../pipelines/step.ts';
 import { extractFile, readExtractedDocuments } from '../extraction.ts';
 import type { StageDeps } from '../stage-deps.ts';
 
-const IngestInputSchema = z.object({
+export const IngestInputSchema = z.object({
   fileId: z.string(),
   sourceName: z.string(),
   fileName: z.string(),
