@@ -1,6 +1,6 @@
 /**
- * The layering of src/, enforced in `npm test`: api → jobs → pipelines → llm / ingest; db, storage, config, lib
- * below. Third-party packages stay in the one module that wraps them.
+ * The layering of src/, enforced in `npm test`: api → jobs → pipelines → llm / ingest; db, storage, hub, config,
+ * lib below. Third-party packages stay in the one module that wraps them.
  */
 const layer = (name, forbidden) => ({
   name: `${name}-layer`,
@@ -17,6 +17,7 @@ module.exports = {
     layer('pipelines', '^src/(db|storage|jobs|api)/|node_modules/(fastify|pg-boss|pg|openai|nunjucks)/'),
     layer('llm', '^src/(pipelines/(?!step\\.ts)|jobs|api|ingest)/'),
     layer('ingest', '^src/(db|storage|llm|jobs|api|pipelines)/'),
+    layer('hub', '^src/(db|storage|llm|jobs|api|pipelines|ingest)/'),
     layer('storage', '^src/(db|llm|jobs|api|pipelines|ingest)/'),
     layer('db', '^src/(storage|llm|jobs|api|pipelines|ingest)/'),
     layer('config', '^src/(db|storage|llm|jobs|api|pipelines|ingest)/'),
@@ -52,6 +53,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/llm/prompts\\.ts$|^src/pipelines/[^/]+/chat-template\\.ts$' },
       to: { path: 'node_modules/(nunjucks|@huggingface/jinja)/' },
+    },
+    {
+      name: 'hub-libraries-only-in-hub',
+      comment: 'the Hugging Face Hub client and the Parquet reader stay behind src/hub',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/hub/' },
+      to: { path: 'node_modules/(@huggingface/hub|hyparquet)/' },
     },
     {
       name: 'extractor-libraries-only-in-extractors',

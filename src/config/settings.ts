@@ -36,7 +36,12 @@ const envSchema = z.object({
   JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).default(30),
   /** Attempts per job before it is dead-lettered. */
   JOB_RETRY_LIMIT: z.coerce.number().int().min(0).default(3),
-  HUGGINGFACE_HUB_URL: z.string().url().default('https://huggingface.co'),
+  /** The Hugging Face Hub for generic SFT datasets (the hub libraries' own variable); a mirror or a local fake. */
+  HF_ENDPOINT: z.string().url().optional(),
+  /** Older name of HF_ENDPOINT, still read. */
+  HUGGINGFACE_HUB_URL: z.string().url().optional(),
+  /** Token for private or gated datasets when a config names none (`model_auto_train.huggingface_token`). */
+  HF_TOKEN: z.string().regex(/^hf_/, 'a Hugging Face access token starts with hf_').optional(),
   /** On stop, requests still in flight after this long (an event stream, a slow download) are cut. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   PRETTY_LOGS: bool.optional(),
@@ -69,6 +74,7 @@ export type Settings = {
   jobHeartbeatSeconds: number;
   jobRetryLimit: number;
   huggingfaceHubUrl: string;
+  huggingfaceToken: string | undefined;
   shutdownGraceMs: number;
   allowUnauthenticated: boolean;
   publicOpsEndpoints: boolean | undefined;
@@ -97,7 +103,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobHeartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
     jobRetryLimit: e.JOB_RETRY_LIMIT,
-    huggingfaceHubUrl: e.HUGGINGFACE_HUB_URL,
+    huggingfaceHubUrl: e.HF_ENDPOINT ?? e.HUGGINGFACE_HUB_URL ?? 'https://huggingface.co',
+    huggingfaceToken: e.HF_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
     publicOpsEndpoints: e.PUBLIC_OPS_ENDPOINTS,

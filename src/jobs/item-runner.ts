@@ -10,6 +10,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
+import { datasetsOfRun } from './hub-datasets.ts';
 import { type ItemPayload, jobs } from './job-definitions.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
 import type { JobQueue } from './queue.ts';
@@ -67,6 +68,7 @@ export class ItemRunner {
     const ctx: ProcessContext = {
       ...info,
       itemKey: data.key,
+      datasets: datasetsOfRun(this.deps, runConfig.config),
       signal,
       random: (...parts) => seededRandom(run.seed, ...parts),
       log: this.log,

@@ -27,6 +27,7 @@ import {
 import type { StageSpec } from '../pipelines/stage-spec.ts';
 import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
+import { datasetsOfRun } from './hub-datasets.ts';
 import { getConfigForRun } from './run-config.ts';
 import type { StageDeps } from './stage-deps.ts';
 import { IngestInputSchema, IngestOutputSchema } from './stages/ingest.ts';
@@ -136,6 +137,7 @@ async function embedderOfRun(deps: StageDeps, info: StageRunInfo) {
 function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactContext {
   return {
     ...createPlanContext(deps, info),
+    datasets: datasetsOfRun(deps, info.config),
     async writeArtifact(path, content) {
       const blobKey = artifactBlobKey(info.runId, path);
       const stored = await deps.blobs.put(blobKey, content);

@@ -29,6 +29,8 @@ export const outputTree = {
   corrections: (source: string) => `corrections_${source}/axolotl_correction_conversations.json`,
   /** Generation i's domain conversations with their rewritten thought processes. */
   transformedGenericData: (iteration: number) => `transformed_generic_data_${iteration}/final_total_output.jsonl`,
+  /** A generic Hub dataset's sampled share, as ShareGPT with the shared instruction (`<repo with - for />_<target>`). */
+  genericSft: (file: string) => `generic_sft/${file}`,
   /** The folder Axolotl's continued-pretraining run trains from; dataset paths are relative to it. */
   pretrainingRun: {
     folder: 'pretraining_run',
@@ -43,6 +45,8 @@ export const outputTree = {
   sftRun: {
     combined: (iteration: number) => `combined_factual_data/combined_all_${iteration}.jsonl`,
     completion: (iteration: number) => `factual_sft_completion/combined_all_${iteration}.jsonl`,
+    /** A generic dataset's share rendered with the chat template. */
+    genericCompletion: (file: string) => `generic_sft_completion/${file}`,
     rag: (source: string) => `axolotl_rag_conversations_${source}.jsonl`,
     corrections: (source: string) => `axolotl_correction_conversations_${source}.json`,
     axolotlConfig: 'sft_training_config.yaml',

@@ -13,6 +13,7 @@
 import type { z } from 'zod';
 import type { LlmSection } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
+import type { DatasetsPort } from './datasets-port.ts';
 import type { StageSpec } from './stage-spec.ts';
 import type { ItemOutcome, StepContext } from './step.ts';
 
@@ -123,6 +124,8 @@ export interface PlanContext extends StageRunInfo {
 export interface ArtifactContext extends PlanContext {
   /** Writes (or replaces) one artifact of the run's output tree. */
   writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
+  /** Datasets from the Hugging Face Hub, as the generic-SFT stage fetched them. */
+  datasets: DatasetsPort;
 }
 
 export interface FinishContext<In, Out> extends ArtifactContext {
@@ -134,6 +137,8 @@ export interface FinishContext<In, Out> extends ArtifactContext {
 
 export interface ProcessContext extends StepContext, StageRunInfo {
   itemKey: string;
+  /** Datasets from the Hugging Face Hub (the run's token and the service's hub URL live behind it). */
+  datasets: DatasetsPort;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** A composition config (YAML) that points every endpoint of the stages this version runs at the fake LLM. */
+/** A composition config (YAML) that points every endpoint at the fake LLM (and names no Hub dataset unless asked). */
 export function pretrainingConfigYaml(
   llmUrl: string,
   options: {
@@ -12,6 +12,11 @@ export function pretrainingConfigYaml(
     extra?: string[];
     /** Lines of a `factual_sft:` section (the default five ways when absent; none at all when empty). */
     factualWays?: string[];
+    /**
+     * Lines of the `final_datasaving_settings:` section. Default: no generic Hub datasets (the default six would be
+     * fetched from huggingface.co).
+     */
+    finalDatasaving?: string[];
   } = {},
 ): string {
   const endpoints = (prefix: string) =>
@@ -48,6 +53,8 @@ export function pretrainingConfigYaml(
       : options.factualWays.length === 0
         ? ['factual_sft: {}']
         : ['factual_sft:', ...options.factualWays]),
+    'final_datasaving_settings:',
+    ...(options.finalDatasaving ?? ['  generic_dataset_paths: []']),
     ...(options.extra ?? []),
     '',
   ].join('\n');

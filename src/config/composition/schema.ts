@@ -71,7 +71,9 @@ const promptList = (fallback: readonly string[]) =>
 const modelAutoTrain = z.strictObject({
   do_train: flag(false),
   runpod_api_key: text(''),
-  huggingface_token: text(''),
+  huggingface_token: text('').refine((v) => v === '' || v.startsWith('hf_'), {
+    message: 'a Hugging Face access token starts with hf_',
+  }),
   wandb_api_key: text(''),
   pod_id: z.string().nullable().default(null),
 });
@@ -228,13 +230,21 @@ const correctionPipeline = z.strictObject({
 });
 
 const genericDataset = z.strictObject({
-  /** A Hugging Face dataset id. */
-  path: z.string().min(1),
+  /** A Hugging Face dataset id, `owner/name` (or a bare `name`). */
+  path: z
+    .string()
+    .regex(/^[\w.-]+(\/[\w.-]+)?$/, 'a Hugging Face dataset id: owner/name')
+    .refine(
+      (p) => !p.split('/').some((part) => part === '.' || part === '..'),
+      'a Hugging Face dataset id: owner/name',
+    ),
+  /** Our own key: the branch, tag or commit to read (the Hub's default branch when absent). */
+  revision: name('main'),
   context_to_add: text(''),
   context_to_add_type: z.enum(['system', 'human', 'none']).default('none'),
 });
 
-const DEFAULT_GENERIC_DATASETS: ReadonlyArray<z.output<typeof genericDataset>> = [
+const DEFAULT_GENERIC_DATASETS: ReadonlyArray<Omit<z.output<typeof genericDataset>, 'revision'>> = [
   {
     path: 'Augmentoolkit/generic-sft-grabbag-small',
     context_to_add: 'You are a helpful assistant whose speciality is {context}.',
@@ -251,28 +261,40 @@ const DEFAULT_GENERIC_DATASETS: ReadonlyArray<z.output<typeof genericDataset>> =
   { path: 'Augmentoolkit/capybara-sharegpt', context_to_add: '', context_to_add_type: 'none' },
 ];
 
+const DEFAULT_GENERIC_PERCENTAGES = [20, 10, 40, 10, 10, 10];
+
 const finalDatasavingSettings = z
   .strictObject({
     /** `atk`, `chatml`, or a custom Jinja template. */
     template: name('atk'),
     template_kwargs: kwargs(),
-    generic_dataset_paths: z.array(genericDataset).default(() => DEFAULT_GENERIC_DATASETS.map((d) => ({ ...d }))),
-    /** Token share of each generic dataset relative to the domain SFT, aligned by position with the paths. */
-    generic_dataset_percentages: z.array(z.number().min(0)).default(() => [20, 10, 40, 10, 10, 10]),
+    generic_dataset_paths: z
+      .array(genericDataset)
+      .default(() => DEFAULT_GENERIC_DATASETS.map((d) => ({ revision: 'main', ...d }))),
+    /**
+     * Token share of each generic dataset relative to the domain SFT, aligned by position with the paths. When
+     * absent, the original's defaults pair with the paths by position (as its zip did), so listing fewer datasets,
+     * or none, needs no percentages.
+     */
+    generic_dataset_percentages: z.array(z.number().min(0)).optional(),
     max_samples_per_dataset: positive(1_000_000),
     minimum_generic_sft: count(2_000_000),
   })
   .superRefine((settings, ctx) => {
     const paths = settings.generic_dataset_paths.length;
-    const shares = settings.generic_dataset_percentages.length;
-    if (paths !== shares) {
+    const shares = settings.generic_dataset_percentages?.length ?? DEFAULT_GENERIC_PERCENTAGES.length;
+    if (settings.generic_dataset_percentages === undefined ? paths > shares : paths !== shares) {
       ctx.addIssue({
         code: 'custom',
         path: ['generic_dataset_percentages'],
         message: `needs one percentage per generic_dataset_paths entry (${paths}), got ${shares}`,
       });
     }
-  });
+  })
+  .transform(({ generic_dataset_percentages: given, ...settings }) => ({
+    ...settings,
+    generic_dataset_percentages: given ?? DEFAULT_GENERIC_PERCENTAGES.slice(0, settings.generic_dataset_paths.length),
+  }));
 
 const modelTraining = z.strictObject({
   base_model: name('alpindale/Mistral-7B-v0.2-hf'),

@@ -1,19 +1,18 @@
 /**
  * Stage `assembly` (a finish stage: no items): gathers the generated datasets into the folders Axolotl trains from.
- * This version assembles `pretraining_run/` (blueprint §3 B): per source the representation variations, the source's
- * own cleaned documents (`text_chunks_<source>.jsonl`: each source's own, fixing ⚠ §3 B) and the inferred facts.
- * Returns the dataset files it wrote, in the original's order, for the training configs. `sft_run/` follows with the
- * SFT stages.
+ * `pretraining_run/` (blueprint §3 B): per source the representation variations, the source's own cleaned documents
+ * (`text_chunks_<source>.jsonl`: each source's own, fixing ⚠ §3 B) and the inferred facts. `sft_run/` (§3 D–E): see
+ * `assembleSftRun`. Returns the dataset files it wrote, in the original's order, for the training configs.
  */
 import { z } from 'zod';
 import { defaultTokenizer } from '../../ingest/tokenizer.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { correctionStage } from '../correction/stage.ts';
 import { factualSftStage } from '../factual-sft/stage.ts';
+import { genericSftStage } from '../generic-sft/stage.ts';
 import { inferredFactsStage } from '../inferred-facts/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
-import { genericSftStage } from '../planned-stages.ts';
 import { ragDataStage } from '../rag-data/stage.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
 import { renderConversation, resolveTemplate } from '../shared/chat-template.ts';
@@ -22,6 +21,7 @@ import { pretrainingFile } from '../shared/pretraining-lines.ts';
 import type { ArtifactContext, ChunkableDocument, FinishStageDefinition } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 import { combineConversations, removalPass, toChatMessages, withSharedInstruction } from './combine.ts';
+import { mixGenericData } from './generic-data.ts';
 import { pretrainingSlice, pretrainingTarget, type RagSourceRecord, ragSourceRecords } from './sft-extras.ts';
 
 const AssemblySchema = z.object({
@@ -79,8 +79,8 @@ const documentRecord = (d: ChunkableDocument) => ({ text: d.text, metadata: d.me
 
 /**
  * `sft_run/` (blueprint §3 D–E, §6.6–6.7): the combined domain conversations per generation and their completion
- * text, each source's correction and RAG records, the pretraining slice, and `rag_source_data/`. (Generic Hub data
- * comes with the generic-SFT stage.)
+ * text, the generic Hub data mixed in by their size, each source's correction and RAG records, the pretraining slice,
+ * and `rag_source_data/`.
  */
 async function assembleSftRun(
   ctx: ArtifactContext,
@@ -142,6 +142,10 @@ async function assembleSftRun(
       rendered.map((text) => ({ text })),
       'completion',
     );
+  }
+  // Generic data from the Hub, mixed in by the domain SFT's size (§6.5).
+  for (const generic of await mixGenericData(ctx, domainTokens, template)) {
+    await write(sft.genericCompletion(generic.file), generic.lines, 'completion');
   }
   // RAG source data for a serving-time retriever: every generated question of the ways not marked not_in_rag_data.
   const combinedRag: RagSourceRecord[] = [];

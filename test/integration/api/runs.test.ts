@@ -29,7 +29,7 @@ beforeAll(async () => {
   const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
     method: 'POST',
     headers: { 'content-type': 'application/yaml' },
-    body: 'dataset_context: test documents\n',
+    body: 'dataset_context: test documents\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
   });
   configId = ((await config.json()) as { id: string }).id;
 });

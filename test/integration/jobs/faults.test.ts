@@ -42,7 +42,7 @@ beforeAll(async () => {
   const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
     method: 'POST',
     headers: { 'content-type': 'application/yaml' },
-    body: 'dataset_context: faults\n',
+    body: 'dataset_context: faults\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
   });
   configId = ((await config.json()) as { id: string }).id;
 });

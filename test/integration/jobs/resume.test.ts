@@ -77,7 +77,7 @@ describe('resume after a worker dies', () => {
     const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml' },
-      body: 'dataset_context: resume\n',
+      body: 'dataset_context: resume\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
     });
     const configId = ((await config.json()) as { id: string }).id;
     const run = await t.client.POST('/v1/projects/{id}/runs', {

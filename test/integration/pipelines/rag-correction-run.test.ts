@@ -56,7 +56,7 @@ beforeAll(async () => {
     body: pretrainingConfigYaml(llm.url, {
       factualChunkSize: 40,
       factualWays: [],
-      extra: ['final_datasaving_settings:', '  template: chatml'],
+      finalDatasaving: ['  template: chatml', '  generic_dataset_paths: []'],
     }).replace('correction_pipeline:\n', 'correction_pipeline:\n  correction_chunk_size: 60\n'),
   });
   expect(config.status, await config.clone().text()).toBe(201);

@@ -344,6 +344,34 @@ describe('errors', () => {
     );
   });
 
+  it('pairs the default percentages with fewer generic datasets by position, as the original did', () => {
+    const parse = (settings: Record<string, unknown>) =>
+      compositionConfigSchema.parse({ final_datasaving_settings: settings }).final_datasaving_settings;
+    expect(parse({ generic_dataset_paths: [] }).generic_dataset_percentages).toEqual([]);
+    const two = parse({ generic_dataset_paths: [{ path: 'a/b' }, { path: 'c/d', revision: 'v2' }] });
+    expect(two.generic_dataset_percentages).toEqual([20, 10]);
+    expect(two.generic_dataset_paths.map((d) => d.revision)).toEqual(['main', 'v2']);
+    const seven = Array.from({ length: 7 }, (_, i) => ({ path: `org/d${i}` }));
+    expect(pathsOf({ final_datasaving_settings: { generic_dataset_paths: seven } })).toEqual([
+      'final_datasaving_settings.generic_dataset_percentages',
+    ]);
+  });
+
+  it('refuses a generic dataset id that is no Hub id, and a token that is no Hub token', () => {
+    expect(
+      pathsOf({
+        final_datasaving_settings: { generic_dataset_paths: [{ path: '../etc' }, { path: 'a/b/c' }] },
+        model_auto_train: { huggingface_token: 'secret' },
+      }).sort(),
+    ).toEqual(
+      [
+        'final_datasaving_settings.generic_dataset_paths.0.path',
+        'final_datasaving_settings.generic_dataset_paths.1.path',
+        'model_auto_train.huggingface_token',
+      ].sort(),
+    );
+  });
+
   it('rejects a source named twice in input_dirs', () => {
     expect(errorsOf({ path: { input_dirs: [{ path: 'a' }, { path: 'a' }] } })).toEqual([
       { path: 'path.input_dirs.1.path', message: 'source "a" is listed twice' },
