@@ -7,7 +7,6 @@ import {
 } from '../../../../src/pipelines/axolotl/pretraining-config.ts';
 import { AXOLOTL_BASE_KEYS as DEFAULTS } from '../../../support/axolotl-fields.ts';
 
-
 const base = { baseModel: 'alpindale/Mistral-7B-v0.2-hf', datasets: ['representation_variation_docs.jsonl'] };
 
 describe('buildPretrainingConfig', () => {
