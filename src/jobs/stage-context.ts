@@ -11,6 +11,7 @@ import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
 import { ingestStage } from '../pipelines/ingest-stage.ts';
+import { countRecords } from '../pipelines/shared/jsonl.ts';
 import {
   type AnyStageDefinition,
   type ArtifactContext,
@@ -149,6 +150,7 @@ function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactCon
         size: stored.size,
         sha256: stored.sha256,
         mediaType: mediaTypeForPath(path),
+        records: countRecords(path, content) ?? null,
       });
     },
   };

@@ -1971,6 +1971,8 @@ export interface components {
             size: number;
             sha256: string;
             media_type: string;
+            /** @description Records in the file (JSON Lines lines, JSON array entries); null for other files */
+            records: number | null;
             created_at: string;
         };
         ConfigInput: {
@@ -2242,6 +2244,8 @@ export interface components {
             size: number;
             sha256: string;
             media_type: string;
+            /** @description Records in the file (JSON Lines lines, JSON array entries); null for other files */
+            records: number | null;
             created_at: string;
         };
         Config: {

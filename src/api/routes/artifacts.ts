@@ -19,6 +19,11 @@ const Artifact = z
     size: z.number().int(),
     sha256: z.string(),
     media_type: z.string(),
+    records: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Records in the file (JSON Lines lines, JSON array entries); null for other files'),
     created_at: z.string(),
   })
   .meta({ id: 'Artifact' });
@@ -29,6 +34,7 @@ const toArtifact = (a: ArtifactRow): z.infer<typeof Artifact> => ({
   size: a.size,
   sha256: a.sha256,
   media_type: a.mediaType,
+  records: a.records,
   created_at: a.createdAt.toISOString(),
 });
 

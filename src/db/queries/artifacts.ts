@@ -10,7 +10,14 @@ export async function upsertArtifact(db: Db, row: Omit<typeof artifacts.$inferIn
     .values(row)
     .onConflictDoUpdate({
       target: [artifacts.runId, artifacts.path],
-      set: { blobKey: row.blobKey, size: row.size, sha256: row.sha256, mediaType: row.mediaType, stage: row.stage },
+      set: {
+        blobKey: row.blobKey,
+        size: row.size,
+        sha256: row.sha256,
+        mediaType: row.mediaType,
+        stage: row.stage,
+        records: row.records ?? null,
+      },
     });
 }
 

@@ -128,6 +128,8 @@ export const artifacts = pgTable(
     size: integer('size').notNull(),
     sha256: text('sha256').notNull(),
     mediaType: text('media_type').notNull(),
+    /** JSON Lines lines or JSON array entries: the run's ledger of what it wrote (null for other files). */
+    records: integer('records'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.path] })],

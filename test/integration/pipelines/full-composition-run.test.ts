@@ -14,13 +14,22 @@ import { type FakeHub, startFakeHub } from '../../../tools/fake-hub/server.ts';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { AXOLOTL_BASE_KEYS } from '../../support/axolotl-fields.ts';
 import { corpusAvailable, corpusPath } from '../../support/corpus.ts';
+import { expectLedger } from '../../support/ledger.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { runToEnd as runOf } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
 
 type Turn = { from: string; value: string };
-type Run = { status: string; error: string | null; stages: Array<{ name: string; state: string }> };
+type Run = {
+  status: string;
+  error: string | null;
+  stages: Array<{
+    name: string;
+    state: string;
+    items: { total: number; done: number; dropped: number; failed: number };
+  }>;
+};
 
 const GRABBAG = 'Augmentoolkit/generic-sft-grabbag-small';
 const PARQUET = 'demo/parquet-chat';
@@ -145,6 +154,10 @@ describe('the full composition', () => {
     expect(first.run.status, first.run.error ?? '').toBe('succeeded');
     for (const s of first.run.stages) expect(s.state, s.name).toBe('succeeded');
     expect(first.run.stages.map((s) => s.name)).toContain('generic_sft');
+  });
+
+  it('keeps its ledger: items add up per stage, and every file holds the records its listing says', async () => {
+    await expectLedger(t.baseUrl, first.id, first.run);
   });
 
   it('writes every folder of the original output tree that the composition keeps', async () => {
