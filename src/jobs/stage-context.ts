@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { concurrencyLimit, resolveEmbeddings } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import { upsertArtifact } from '../db/queries/artifacts.ts';
+import { modelsByStage } from '../db/queries/llm-accounting.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
 import { ingestStage } from '../pipelines/ingest-stage.ts';
@@ -30,6 +31,7 @@ import { chunkDocuments, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
 import { getConfigForRun } from './run-config.ts';
+import { runStatus } from './runs.ts';
 import type { StageDeps } from './stage-deps.ts';
 import { IngestInputSchema, IngestOutputSchema } from './stages/ingest.ts';
 
@@ -139,6 +141,25 @@ function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactCon
   return {
     ...createPlanContext(deps, info),
     datasets: datasetsOfRun(deps, info.config),
+    async runReport() {
+      const run = await getRunById(deps.db, info.runId);
+      if (!run) throw new Error(`run ${info.runId} no longer exists`);
+      const [status, models] = await Promise.all([runStatus(deps.db, run), modelsByStage(deps.db, run.id)]);
+      return {
+        runId: run.id,
+        stages: status.stages.map((s) => ({
+          name: s.name,
+          state: s.state,
+          items: { total: s.items.total, done: s.items.done, dropped: s.items.dropped, failed: s.items.failed },
+          reasons: s.reasons,
+          models: models.get(s.name) ?? [],
+          calls: s.llm.calls,
+          inputTokens: s.llm.inputTokens,
+          outputTokens: s.llm.outputTokens,
+          cost: s.llm.cost,
+        })),
+      };
+    },
     async writeArtifact(path, content) {
       const blobKey = artifactBlobKey(info.runId, path);
       const stored = await deps.blobs.put(blobKey, content);

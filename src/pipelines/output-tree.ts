@@ -51,7 +51,16 @@ export const outputTree = {
     corrections: (source: string) => `axolotl_correction_conversations_${source}.json`,
     axolotlConfig: 'sft_training_config.yaml',
     pretrainingSubset: (tokens: number) => `pretraining_subset_${tokens}.jsonl`,
+    /** The Hugging Face dataset card of the folder. */
+    card: 'README.md',
     path: (file: string) => `sft_run/${file}`,
+  },
+  /** The domain conversations for other trainers (OpenAI chat fine-tuning, ShareGPT, Alpaca, LLaMA-Factory). */
+  exports: {
+    openAiChat: 'exports/openai_chat.jsonl',
+    shareGpt: 'exports/sharegpt.jsonl',
+    alpaca: 'exports/alpaca.jsonl',
+    datasetInfo: 'exports/dataset_info.json',
   },
   /** What a serving-time retriever indexes: the generated questions with their chunks (§6.7). */
   ragSourceData: {

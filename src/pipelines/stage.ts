@@ -126,6 +126,25 @@ export interface ArtifactContext extends PlanContext {
   writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
   /** Datasets from the Hugging Face Hub, as the generic-SFT stage fetched them. */
   datasets: DatasetsPort;
+  /** What the run has done so far, per stage (for reports written into the tree, such as the dataset card). */
+  runReport(): Promise<RunReport>;
+}
+
+export interface RunReport {
+  runId: string;
+  stages: Array<{
+    name: string;
+    state: string;
+    items: { total: number; done: number; dropped: number; failed: number };
+    /** Dropped and failed items and LLM retries, by reason. */
+    reasons: Record<string, number>;
+    models: string[];
+    calls: number;
+    inputTokens: number;
+    outputTokens: number;
+    /** USD the provider billed (cache hits cost nothing). */
+    cost: number;
+  }>;
 }
 
 export interface FinishContext<In, Out> extends ArtifactContext {

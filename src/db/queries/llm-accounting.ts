@@ -82,3 +82,15 @@ export async function usageByStage(db: Db, runId: string): Promise<Map<string, S
   }
   return usage;
 }
+
+/** The models each stage of a run called, by stage name (the dataset card lists them). */
+export async function modelsByStage(db: Db, runId: string): Promise<Map<string, string[]>> {
+  const rows = await db
+    .selectDistinct({ stage: llmCalls.stage, model: llmCalls.model })
+    .from(llmCalls)
+    .where(eq(llmCalls.runId, runId))
+    .orderBy(llmCalls.stage, llmCalls.model);
+  const out = new Map<string, string[]>();
+  for (const { stage, model } of rows) out.set(stage ?? '', [...(out.get(stage ?? '') ?? []), model]);
+  return out;
+}

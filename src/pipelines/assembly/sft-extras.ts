@@ -56,3 +56,6 @@ export function ragSourceRecords(
     })),
   );
 }
+
+/** A whole document as the original's `{text, metadata}` record (text chunks, the pretraining slice). */
+export const documentRecord = (d: { text: string; metadata: string }) => ({ text: d.text, metadata: d.metadata });

@@ -3,7 +3,8 @@
  * two generic datasets — the shared corpus's ShareGPT sample as JSON Lines and a Parquet one: every folder of the
  * original's output tree (blueprint §4) that the composition keeps, the generic mix drawn to its token targets with
  * its context placed and the shared instruction once, both Axolotl configs' keys and dataset types checked against
- * §8, and a second identical run that downloads nothing and calls no LLM, with identical outputs.
+ * §8, the exports for other trainers valid by their formats' rules, the dataset card without secrets, the ledger,
+ * and a second identical run that downloads nothing and calls no LLM, with identical outputs.
  */
 import { readFileSync } from 'node:fs';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -14,6 +15,7 @@ import { type FakeHub, startFakeHub } from '../../../tools/fake-hub/server.ts';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { AXOLOTL_BASE_KEYS } from '../../support/axolotl-fields.ts';
 import { corpusAvailable, corpusPath } from '../../support/corpus.ts';
+import { alpacaProblems, openAiChatProblems, shareGptProblems } from '../../support/export-rules.ts';
 import { expectLedger } from '../../support/ledger.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { runToEnd as runOf } from '../../support/runs.ts';
@@ -34,6 +36,8 @@ type Run = {
 const GRABBAG = 'Augmentoolkit/generic-sft-grabbag-small';
 const PARQUET = 'demo/parquet-chat';
 const MINIMUM = 6000;
+/** Sent as the config's Hub token: the fake hub's datasets are public, and the card must not show it. */
+const SECRET_TOKEN = 'hf_full_composition_secret';
 
 /** The corpus sample when the shared corpus is beside the checkout, else conversations of our own. */
 const grabbag = corpusAvailable
@@ -56,13 +60,19 @@ const parquetRows = Array.from({ length: 120 }, (_, i) => [
   },
 ]);
 
-const orchard =
+const orchard = [
   'The orchard cooperative grades apples by size and colour. Class one apples go to the market on Mondays, and the ' +
-  'rest are pressed into juice before the market opens.\n\nMembers share the cold store, which keeps apples fresh ' +
-  'until spring when its humidity stays above ninety percent.';
-const harbour =
+    'rest are pressed into juice before the market opens.',
+  'Members share the cold store, which keeps apples fresh until spring when its humidity stays above ninety percent.',
+  'Pruning happens in February, when the trees are dormant and cuts heal before the sap rises in March.',
+  'The cooperative pays members by weight delivered, with a bonus for class one fruit above a fixed share.',
+].join('\n\n');
+const harbour = [
   'The harbour office assigns berths by length. Boats under twelve metres use the inner pontoons, and larger ones ' +
-  'moor at the outer wall, where the water stays deep at low tide.';
+    'moor at the outer wall, where the water stays deep at low tide.',
+  'Visiting boats report to the office on channel twelve before entering, and pay their fee by the night.',
+  'The harbour crane lifts boats up to eight tonnes out of the water for winter storage on the hard standing.',
+].join('\n\n');
 
 let t: TestService;
 let llm: FakeLlm;
@@ -102,6 +112,8 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/yaml' },
     body: pretrainingConfigYaml(llm.url, {
       factualChunkSize: 60,
+      generations: 2,
+      extra: ['model_auto_train:', `  huggingface_token: ${SECRET_TOKEN}`],
       finalDatasaving: [
         '  template: chatml',
         '  generic_dataset_paths:',
@@ -201,10 +213,14 @@ describe('the full composition', () => {
   it('mixes each generic dataset to its token target, context placed, the shared instruction once', async () => {
     const tree = await paths(first.id);
     const count = (text: string) => defaultTokenizer().count(text);
-    const domain = jsonLines(await artifact(first.id, 'sft_run/factual_sft_completion/combined_all_0.jsonl')).reduce(
-      (sum: number, line: { text: string }) => sum + count(line.text),
-      0,
-    );
+    let domain = 0;
+    for (const i of [0, 1]) {
+      for (const line of jsonLines(
+        await artifact(first.id, `sft_run/factual_sft_completion/combined_all_${i}.jsonl`),
+      )) {
+        domain += count((line as { text: string }).text);
+      }
+    }
     for (const [repo, percent, rows] of [
       [GRABBAG, 60, undefined],
       [PARQUET, 40, parquetRows.length],
@@ -258,7 +274,7 @@ describe('the full composition', () => {
       /^axolotl_(rag|correction)_conversations/.test(path) ? 'input_output' : 'completion';
     const listed = sft.datasets as Array<{ path: string; type: string }>;
     for (const d of listed) expect(d.type, d.path).toBe(typeOf(d.path));
-    const tree = (await paths(first.id)).filter((p) => p.startsWith('sft_run/') && !p.endsWith('.yaml'));
+    const tree = (await paths(first.id)).filter((p) => p.startsWith('sft_run/') && /\.jsonl?$/.test(p));
     const nonEmpty = [];
     for (const p of tree.filter((p) => !p.startsWith('sft_run/combined_factual_data/'))) {
       if ((await artifact(first.id, p)).trim() !== '' && (await artifact(first.id, p)).trim() !== '[]')
@@ -267,13 +283,62 @@ describe('the full composition', () => {
     expect(listed.map((d) => `sft_run/${d.path}`).sort()).toEqual(nonEmpty.sort());
   });
 
+  it('exports the domain conversations for other trainers, each file valid by its format', async () => {
+    const shareGpt = jsonLines(await artifact(first.id, 'exports/sharegpt.jsonl'));
+    const combined = [
+      ...jsonLines(await artifact(first.id, 'sft_run/combined_factual_data/combined_all_0.jsonl')),
+      ...jsonLines(await artifact(first.id, 'sft_run/combined_factual_data/combined_all_1.jsonl')),
+    ];
+    expect(shareGpt).toEqual(combined);
+    for (const record of shareGpt) expect(shareGptProblems(record)).toEqual([]);
+    const openAi = jsonLines(await artifact(first.id, 'exports/openai_chat.jsonl'));
+    expect(openAi.length).toBe(shareGpt.length);
+    expect(openAi.length).toBeGreaterThanOrEqual(10);
+    for (const line of openAi) expect(openAiChatProblems(line)).toEqual([]);
+    const alpaca = jsonLines(await artifact(first.id, 'exports/alpaca.jsonl'));
+    const singleExchange = shareGpt.filter(
+      (c: { conversations: Turn[] }) => c.conversations.filter((t) => t.from !== 'system').length === 2,
+    );
+    expect(alpaca).toHaveLength(singleExchange.length);
+    for (const record of alpaca) expect(alpacaProblems(record)).toEqual([]);
+    const info = JSON.parse(await artifact(first.id, 'exports/dataset_info.json'));
+    expect(info.domain_sft_sharegpt.file_name).toBe('sharegpt.jsonl');
+    if (alpaca.length > 0) expect(info.domain_sft_alpaca.file_name).toBe('alpaca.jsonl');
+  });
+
+  it('writes a dataset card with front matter, figures per file, the models and a config without secrets', async () => {
+    const card = await artifact(first.id, 'sft_run/README.md');
+    const front = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(card)?.[1] ?? '');
+    expect(front.configs.map((c: { config_name: string }) => c.config_name)).toEqual(
+      expect.arrayContaining(['factual_sft', 'generic_sft', 'rag', 'corrections', 'pretraining_subset']),
+    );
+    const listing = (await (await fetch(`${t.baseUrl}/v1/runs/${first.id}/artifacts?prefix=sft_run/`)).json()) as {
+      items: Array<{ path: string; records: number | null }>;
+    };
+    for (const { path, records } of listing.items.filter(
+      (a) => a.records !== null && !a.path.includes('combined_factual'),
+    )) {
+      expect(card, path).toContain(`| \`${path.slice('sft_run/'.length)}\` |`);
+      expect(card, path).toMatch(
+        new RegExp(
+          `${path.slice('sft_run/'.length).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\| [^|]+ \\| ${records} \\|`,
+        ),
+      );
+    }
+    expect(card).toContain('fake-model');
+    expect(card).toContain('| openended | 0 |');
+    expect(card).not.toContain(SECRET_TOKEN);
+  });
+
   it('downloads nothing and calls no LLM when the same config runs again, and writes the same files', async () => {
     expect(second.run.status, second.run.error ?? '').toBe('succeeded');
     expect(downloads[1]).toBe(downloads[0]);
     expect(llmRequests[1]).toBe(llmRequests[0]);
     const tree = await paths(first.id);
     expect(await paths(second.id)).toEqual(tree);
-    for (const p of tree.filter((p) => p.startsWith('sft_run/') || p.startsWith('generic_sft/'))) {
+    // Everything but the card (it names its run and what this run paid) is byte-identical.
+    const compared = tree.filter((p) => /^(sft_run|generic_sft|exports)\//.test(p) && p !== 'sft_run/README.md');
+    for (const p of compared) {
       expect(await artifact(second.id, p), p).toBe(await artifact(first.id, p));
     }
   });
