@@ -136,6 +136,10 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
           await queue.send(jobs.extractFile, { fileId });
           worker?.wake();
         },
+        sendHubPush: async (pushId) => {
+          await queue.send(jobs.hubPush, { pushId });
+          worker?.wake();
+        },
       },
       auth: { tenantForKey: (key) => tenantForKey(database.db, key), localTenant },
       checkReady: async () => {

@@ -16,7 +16,14 @@ export async function renderOpenApi(): Promise<string> {
     settings: loadSettings({}),
     secretBox: {} as SecretBox,
     registry: new Registry(),
-    jobs: { advanceInTransaction: unused, wake: unused, sendExtractFile: unused, graph: unused, stageWarnings: unused },
+    jobs: {
+      advanceInTransaction: unused,
+      wake: unused,
+      sendExtractFile: unused,
+      sendHubPush: unused,
+      graph: unused,
+      stageWarnings: unused,
+    },
     auth: { tenantForKey: unused, localTenant: unused },
     checkReady: unused,
   });

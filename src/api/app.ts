@@ -18,6 +18,7 @@ import eventRoutes from './routes/events.ts';
 import fileRoutes from './routes/files.ts';
 import opsRoutes from './routes/ops.ts';
 import projectRoutes from './routes/projects.ts';
+import pushRoutes from './routes/pushes.ts';
 import runRoutes from './routes/runs.ts';
 import sourceRoutes from './routes/sources.ts';
 
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     runRoutes,
     eventRoutes,
     artifactRoutes,
+    pushRoutes,
     opsRoutes,
   ];
   for (const route of routes) await app.register(route, deps);

@@ -23,6 +23,8 @@ export interface AppDeps {
     /** Lets this process's worker (if any) pick new jobs up without waiting for a poll. */
     wake(): void;
     sendExtractFile(fileId: string): Promise<void>;
+    /** Enqueues the publishing of a run's outputs to the Hugging Face Hub. */
+    sendHubPush(pushId: string): Promise<void>;
     /** The stage instances a run of this config consists of (skipped ones with their reason). */
     graph(config: CompositionConfig): StageNode[];
     /** Config warnings for the parts of the composition this version cannot run. */

@@ -40,7 +40,7 @@ const dataset = (repo: string) => ({ type: 'dataset' as const, name: repo });
 
 /** The commit a revision (branch, tag or sha) of a dataset points at now. */
 export async function resolveRevision(access: HubAccess, repo: string, revision: string): Promise<string> {
-  const info = await guard(repo, () =>
+  const info = await guardHubCall(repo, () =>
     datasetInfo({ name: repo, revision, additionalFields: ['sha'], ...credentials(access) }),
   );
   const sha = (info as { sha?: unknown }).sha;
@@ -52,7 +52,7 @@ export async function resolveRevision(access: HubAccess, repo: string, revision:
 
 /** Every file of a dataset at a commit (recursively), directories left out. */
 export async function listDatasetFiles(access: HubAccess, repo: string, sha: string): Promise<HubFile[]> {
-  return guard(repo, async () => {
+  return guardHubCall(repo, async () => {
     const files: HubFile[] = [];
     for await (const entry of listFiles({
       repo: dataset(repo),
@@ -73,7 +73,7 @@ export async function openDatasetFile(
   sha: string,
   path: string,
 ): Promise<ReadableStream<Uint8Array>> {
-  return guard(repo, async () => {
+  return guardHubCall(repo, async () => {
     const blob = await downloadFile({ repo: dataset(repo), path, revision: sha, xet: false, ...credentials(access) });
     if (!blob) throw new HubRequestError(repo, 404, `${repo}: file ${path} not found at ${sha}`);
     return blob.stream();
@@ -89,7 +89,7 @@ function credentials(access: HubAccess) {
 }
 
 /** Runs one hub call and turns whatever it throws into a HubRequestError that names the repo. */
-async function guard<T>(repo: string, call: () => Promise<T>): Promise<T> {
+export async function guardHubCall<T>(repo: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

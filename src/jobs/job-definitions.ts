@@ -29,6 +29,12 @@ export const jobs = {
   }>,
   /** Items whose job failed every attempt: recorded as failed items so the run can finish and say why. */
   deadItem: { queue: 'items-dead', payload: ItemPayload } satisfies JobDefinition<ItemPayload>,
+  /** Publishing a run's outputs to the Hugging Face Hub (retried on faults). */
+  hubPush: { queue: 'hub-push', payload: z.object({ pushId: z.string() }) } satisfies JobDefinition<{ pushId: string }>,
+  /** A push that failed every attempt: recorded as failed with its last error. */
+  hubPushDead: { queue: 'hub-push-dead', payload: z.object({ pushId: z.string() }) } satisfies JobDefinition<{
+    pushId: string;
+  }>,
   /** One item of a stage; one queue per stage kind, so operators can see and scale each kind. */
   stageItem: (kind: string): JobDefinition<ItemPayload> => ({ queue: `items-${kind}`, payload: ItemPayload }),
 };

@@ -44,6 +44,8 @@ export class JobQueue {
       [jobs.deadItem.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
       [jobs.advanceRun.queue, { policy: 'stately', ...retry, heartbeatSeconds }],
       [jobs.extractFile.queue, { ...retry, heartbeatSeconds }],
+      [jobs.hubPushDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.hubPush.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.hubPushDead.queue }],
       ...stageKinds.map((kind): [string, Parameters<PgBoss['createQueue']>[1]] => [
         jobs.stageItem(kind).queue,
         { ...retry, heartbeatSeconds, deadLetter: jobs.deadItem.queue },

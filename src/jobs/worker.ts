@@ -10,6 +10,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { advanceRun } from './handlers/advance-run.ts';
 import { recordDeadItem } from './handlers/dead-item.ts';
 import { extractFile } from './handlers/extract-file.ts';
+import { pushToHub, recordDeadPush } from './handlers/hub-push.ts';
 import { StageItemHandler } from './handlers/stage-item.ts';
 import { type ItemLogger, ItemRunner, type LlmPortFactory } from './item-runner.ts';
 import { jobs } from './job-definitions.ts';
@@ -56,6 +57,8 @@ export class Worker {
         handlerFor(jobs.advanceRun, advanceRun(this.orchestrator)),
         handlerFor(jobs.deadItem, recordDeadItem(runner)),
         handlerFor(jobs.extractFile, extractFile(deps, log)),
+        handlerFor(jobs.hubPush, pushToHub(deps, log)),
+        handlerFor(jobs.hubPushDead, recordDeadPush(deps)),
       ],
       { capacity: 4, heartbeatSeconds, log, metrics: options.metrics },
     );

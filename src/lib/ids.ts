@@ -9,6 +9,7 @@ export const idPrefixes = {
   file: 'file',
   config: 'cfg',
   run: 'run',
+  hubPush: 'push',
   request: 'req',
 } as const;
 

@@ -43,6 +43,7 @@ export const outputTree = {
   },
   /** The folder Axolotl's SFT run trains from; dataset paths are relative to it. */
   sftRun: {
+    folder: 'sft_run',
     combined: (iteration: number) => `combined_factual_data/combined_all_${iteration}.jsonl`,
     completion: (iteration: number) => `factual_sft_completion/combined_all_${iteration}.jsonl`,
     /** A generic dataset's share rendered with the chat template. */

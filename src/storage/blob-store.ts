@@ -13,6 +13,8 @@ export interface BlobStore {
   get(key: string): Promise<Buffer>;
   stream(key: string, range?: { start: number; end: number }): Readable;
   stat(key: string): Promise<{ size: number } | undefined>;
+  /** The blob as a web Blob read lazily from storage (for uploads that take one, without loading it whole). */
+  openAsBlob(key: string): Promise<Blob>;
   delete(key: string): Promise<void>;
   /** Deletes every blob under a prefix (a project's or a run's). */
   deletePrefix(prefix: string): Promise<void>;

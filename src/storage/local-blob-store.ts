@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -55,6 +55,10 @@ export class LocalBlobStore implements BlobStore {
 
   stream(key: string, range?: { start: number; end: number }): Readable {
     return createReadStream(this.resolve(key), range ? { start: range.start, end: range.end } : {});
+  }
+
+  openAsBlob(key: string): Promise<Blob> {
+    return openAsBlob(this.resolve(key));
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {

@@ -1826,6 +1826,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the run's sft_run/, pretraining_run/ and exports/ to a Hugging Face dataset repo
+         * @description Queues the push and answers 202; follow it with `GET /v1/runs/{id}/pushes`. The files go up as one commit, with the dataset card (`sft_run/README.md`) at the repo root. Only a run that ended `succeeded` or `succeeded_with_drops` can be pushed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Run id (`run_…`) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HubPushCreateInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HubPush"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The run has not ended with outputs */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's pushes to the Hugging Face Hub, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Run id (`run_…`) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HubPushList"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2043,6 +2191,39 @@ export interface components {
             name?: string;
             description?: string;
         };
+        HubPushInput: {
+            id: string;
+            run_id: string;
+            /** @description The dataset repo, `owner/name` */
+            repo: string;
+            /** @description The repo's page on the hub */
+            url: string;
+            branch: string;
+            /** @description Whether the repo is created private (an existing repo keeps its visibility) */
+            private: boolean;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @description Why the push failed (or the last fault it is retrying after), in the hub's words */
+            error: string | null;
+            commit: string | null;
+            files: number | null;
+            bytes: number | null;
+            created_at: string;
+            finished_at: string | null;
+        };
+        HubPushCreateInput: {
+            /** @description The dataset repo to publish to, `owner/name`; created when it does not exist */
+            repo: string;
+            /** @description A token with write access. Write-only. Default: the run config's `model_auto_train.huggingface_token`, else the service's HF_TOKEN */
+            token?: string;
+            /**
+             * @description Create the repo private (default)
+             * @default true
+             */
+            private: boolean;
+            /** @default main */
+            branch: string;
+        };
         /** @description Set once the run has finished: what its status word alone cannot say */
         RunOutcomeInput: {
             /**
@@ -2215,6 +2396,9 @@ export interface components {
             directories: string[];
             next_cursor: string | null;
         };
+        HubPushListInput: {
+            items: components["schemas"]["HubPushInput"][];
+        };
         HealthInput: {
             /** @constant */
             status: "ok";
@@ -2315,6 +2499,39 @@ export interface components {
         ProjectPatch: {
             name?: string;
             description?: string;
+        };
+        HubPush: {
+            id: string;
+            run_id: string;
+            /** @description The dataset repo, `owner/name` */
+            repo: string;
+            /** @description The repo's page on the hub */
+            url: string;
+            branch: string;
+            /** @description Whether the repo is created private (an existing repo keeps its visibility) */
+            private: boolean;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @description Why the push failed (or the last fault it is retrying after), in the hub's words */
+            error: string | null;
+            commit: string | null;
+            files: number | null;
+            bytes: number | null;
+            created_at: string;
+            finished_at: string | null;
+        };
+        HubPushCreate: {
+            /** @description The dataset repo to publish to, `owner/name`; created when it does not exist */
+            repo: string;
+            /** @description A token with write access. Write-only. Default: the run config's `model_auto_train.huggingface_token`, else the service's HF_TOKEN */
+            token?: string;
+            /**
+             * @description Create the repo private (default)
+             * @default true
+             */
+            private: boolean;
+            /** @default main */
+            branch: string;
         };
         /** @description Set once the run has finished: what its status word alone cannot say */
         RunOutcome: {
@@ -2487,6 +2704,9 @@ export interface components {
             items: components["schemas"]["Artifact"][];
             directories: string[];
             next_cursor: string | null;
+        };
+        HubPushList: {
+            items: components["schemas"]["HubPush"][];
         };
         Health: {
             /** @constant */

@@ -1,6 +1,7 @@
 export * from './chunks.ts';
 export * from './configs.ts';
 export * from './files.ts';
+export * from './hub-pushes.ts';
 export * from './llm.ts';
 export * from './projects.ts';
 export * from './runs.ts';

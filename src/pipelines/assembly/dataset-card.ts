@@ -4,7 +4,7 @@
  * every file with its records and tokens, the conversations per factual style and generation, the generic mix, what
  * was lost and why, the models and what they cost, and the effective config with its secrets removed.
  */
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { RunReport } from '../stage.ts';
 
 export type CardFileKind = 'factual_sft' | 'generic_sft' | 'rag' | 'corrections' | 'pretraining_subset';
@@ -150,4 +150,21 @@ function templateName(template: string): string {
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').replaceAll('|', '/').trim();
   return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
+}
+
+/**
+ * The card with its `configs` data files moved under a folder, for a repo whose root holds the card and the folder
+ * (a Hub push puts `sft_run/README.md` at the root, beside `sft_run/`). Pure; a card without front matter is returned
+ * as it is.
+ */
+export function withDataFilesUnder(card: string, folder: string): string {
+  const match = /^---\n([\s\S]*?)\n---\n/.exec(card);
+  if (!match) return card;
+  const front = parse(match[1] ?? '') as { configs?: Array<{ data_files?: Array<{ path: string | string[] }> }> };
+  for (const config of front.configs ?? []) {
+    for (const files of config.data_files ?? []) {
+      files.path = Array.isArray(files.path) ? files.path.map((p) => `${folder}${p}`) : `${folder}${files.path}`;
+    }
+  }
+  return `---\n${stringify(front)}---\n${card.slice(match[0].length)}`;
 }

@@ -1,7 +1,7 @@
 /** The Hugging Face dataset card of sft_run/: front matter the Hub reads, and the figures a reader needs. */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { datasetCard } from '../../../../src/pipelines/assembly/dataset-card.ts';
+import { datasetCard, withDataFilesUnder } from '../../../../src/pipelines/assembly/dataset-card.ts';
 
 const card = datasetCard({
   datasetContext: 'Orchard cooperative',
@@ -63,5 +63,15 @@ describe('datasetCard', () => {
     expect(card).toContain('small-model, large-model | 9 | 1000 | 500 | 0.0123 |');
     expect(card).toContain('$0.0123');
     expect(card).toContain('factual_small_model: small-model');
+  });
+});
+
+describe('withDataFilesUnder', () => {
+  it('moves the data files under the folder and keeps the body', () => {
+    const moved = withDataFilesUnder(card, 'sft_run/');
+    const front = parse(/^---\n([\s\S]*?)\n---\n/.exec(moved)?.[1] ?? '');
+    expect(front.configs[0].data_files[0].path).toEqual(['sft_run/factual_sft_completion/combined_all_0.jsonl']);
+    expect(moved.slice(moved.indexOf('# Orchard'))).toBe(card.slice(card.indexOf('# Orchard')));
+    expect(withDataFilesUnder('# no front matter', 'x/')).toBe('# no front matter');
   });
 });
