@@ -3,8 +3,15 @@
  * stage and record the outcome exactly once. A thrown error is a fault: the last error is kept on the item and the
  * queue retries the job with backoff; when retries run out the dead-letter handler records the item as failed.
  */
+import { type CompositionConfig, maxDropFractionFor } from '../config/composition/schema.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
-import { countPending, getItem, recordItemAttemptError, recordItemOutcome } from '../db/queries/run-items.ts';
+import {
+  countPending,
+  getItem,
+  itemCountsByStage,
+  recordItemAttemptError,
+  recordItemOutcome,
+} from '../db/queries/run-items.ts';
 import { getRunById, getStages } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
@@ -13,6 +20,7 @@ import type { LlmPort } from '../pipelines/step.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
 import { type ItemPayload, jobs } from './job-definitions.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
+import { certainLoss } from './outcome.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun, type RunConfig } from './run-config.ts';
 import { runInfo } from './stage-context.ts';
@@ -105,7 +113,10 @@ export class ItemRunner {
     if (recorded && result.state === 'dropped') {
       await appendEvent(db, data.runId, 'item.dropped', { key: data.key, reason: result.reason }, data.stage);
     }
-    await this.afterSettle(data);
+    await this.afterSettle(
+      data,
+      result.state === 'dropped' ? { kind: stage.kind, config: runConfig.config } : undefined,
+    );
   }
 
   /** Dead-letter handler: the job failed every attempt. */
@@ -118,12 +129,30 @@ export class ItemRunner {
       this.metrics.itemSettled(stage?.kind ?? data.stage, 'failed');
       await appendEvent(this.deps.db, data.runId, 'item.failed', { key: data.key, reason }, data.stage);
       this.log.warn({ ...data, reason }, 'item failed');
+      const run = await getRunById(this.deps.db, data.runId);
+      if (run && stage) {
+        const { config } = await getConfigForRun(this.deps, run);
+        await this.afterSettle(data, { kind: stage.kind, config });
+        return;
+      }
     }
     await this.afterSettle(data);
   }
 
-  private async afterSettle(data: ItemPayload): Promise<void> {
-    if ((await countPending(this.deps.db, data.runId, data.stage)) === 0)
+  /**
+   * Asks for an advance when the stage's last item settled, or when a lost item (dropped, failed) pushed the stage's
+   * losses past what `max_drop_fraction` allows, so the orchestrator stops it early.
+   */
+  private async afterSettle(data: ItemPayload, lost?: { kind: string; config: CompositionConfig }): Promise<void> {
+    const { db } = this.deps;
+    if ((await countPending(db, data.runId, data.stage)) === 0) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
+      return;
+    }
+    if (!lost) return;
+    const counts = (await itemCountsByStage(db, data.runId)).get(data.stage);
+    if (certainLoss(data.stage, counts, maxDropFractionFor(lost.config, lost.kind))) {
+      await this.queue.send(jobs.advanceRun, { runId: data.runId });
+    }
   }
 }

@@ -20,7 +20,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { outcomeDocument } from '../lib/run-outcome.ts';
 import { isItemStage } from '../pipelines/stage.ts';
 import { jobs } from './job-definitions.ts';
-import { runOutcome, stageVerdict } from './outcome.ts';
+import { certainLoss, runOutcome, stageVerdict } from './outcome.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun } from './run-config.ts';
 import { createPlanContext, finishStage, runInfo } from './stage-context.ts';
@@ -69,6 +69,7 @@ export class Orchestrator {
       } else if (stage.state === 'running' || stage.state === 'finishing') {
         if ((await countPending(db, runId, stage.name)) === 0)
           changed = (await this.finishStage(run, stage)) || changed;
+        else if (stage.state === 'running') changed = (await this.stopIfLost(run, stage)) || changed;
       }
     }
     if (!changed && stages.every((s) => settledOk.has(s.state))) {
@@ -135,6 +136,19 @@ export class Orchestrator {
     } catch (error) {
       await this.failStage(run, stage, `finishing failed: ${errorMessage(error)}`);
     }
+    return true;
+  }
+
+  /**
+   * Fails a running stage whose losses already decide its verdict (`certainLoss`): the run then settles failed and
+   * its pending items are never processed, so nothing more is paid for a stage that rejects nearly everything.
+   */
+  private async stopIfLost(run: RunRow, stage: StageRow): Promise<boolean> {
+    const { config } = await getConfigForRun(this.deps, run);
+    const counts = (await itemCountsByStage(this.deps.db, run.id)).get(stage.name);
+    const verdict = certainLoss(stage.name, counts, maxDropFractionFor(config, stage.kind));
+    if (!verdict) return false;
+    await this.failStage(run, stage, `${verdict.code}: ${verdict.message}`);
     return true;
   }
 

@@ -53,6 +53,37 @@ export function stageVerdict(
   return undefined;
 }
 
+/**
+ * A stage still running whose losses already pass `max_drop_fraction` of its items: whatever its pending items do,
+ * the stage fails, so it stops now instead of paying for them — `no_output` when nothing it settled produced output,
+ * else `too_many_drops`.
+ */
+export function certainLoss(
+  stage: string,
+  counts: StageCounts | undefined,
+  maxDropFraction: number,
+): StageVerdict | undefined {
+  if (!counts || counts.pending === 0 || counts.total === 0) return undefined;
+  const lost = counts.dropped + counts.failed;
+  if (lost <= maxDropFraction * counts.total) return undefined;
+  const top = topReasons(counts.reasons, 1)[0];
+  const why = top ? ` (most often: "${top.reason}", ${top.count}×)` : '';
+  if (counts.done === 0) {
+    return {
+      code: 'no_output',
+      message:
+        `stage ${stage} produced no output: all ${lost} of its first ${lost} settled items (of ${counts.total}) were ` +
+        `dropped or failed${why}; stopped early, ${counts.pending} items not processed`,
+    };
+  }
+  return {
+    code: 'too_many_drops',
+    message:
+      `stage ${stage} lost ${lost} of ${counts.total} items, more than max_drop_fraction ${maxDropFraction} allows ` +
+      `whatever the rest do${why}; stopped early, ${counts.pending} items not processed`,
+  };
+}
+
 /** The outcome of a run that settles now; `failedStage` when a stage failed (its error says why). */
 export function runOutcome(
   counts: ReadonlyMap<string, StageCounts>,

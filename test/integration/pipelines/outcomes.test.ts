@@ -122,6 +122,31 @@ describe('honest outcomes', () => {
     expect(end?.data.outcome).toEqual(run.outcome);
   });
 
+  it('stops a stage early once its losses decide it, without paying for the rest of its items', async () => {
+    await llm.setOptions({ latencyMs: 150 });
+    const judged = async () => (await llm.counters()).byPromptId['factual-sft/judge'] ?? 0;
+    const before = await judged();
+    // Its own wording: the LLM cache is shared, and later tests must not find these judgements in it.
+    const run = await runOf(paragraphs(30).replaceAll('crews rehearse', 'teams practise'), (url) =>
+      pretrainingConfigYaml(url, {
+        factualChunkSize: 40,
+        concurrency: 1,
+        factualWays: ['  openended: {}'],
+        extra: ['max_drop_fraction: 0.5'],
+      }).replace('correction_pipeline:\n', 'correction_pipeline:\n  correction_chunk_size: 40\n'),
+    );
+    await llm.setOptions({ latencyMs: 0 });
+    // The factual and correction stages both judge each chunk; whichever passes the fraction first stops the run.
+    expect(run.status).toBe('failed');
+    expect(run.outcome).toMatchObject({ kind: 'no_output', stage: expect.stringMatching(/^(factual_sft|correction)/) });
+    expect(run.error).toMatch(/stopped early, \d+ items not processed/);
+    const stopped = run.stages.find((s) => s.name === run.outcome?.stage);
+    expect(stopped?.items.total).toBeGreaterThanOrEqual(20);
+    expect(stopped?.items.pending).toBeGreaterThan(0);
+    const judging = run.stages.filter((s) => /^(factual_sft|correction)/.test(s.name));
+    expect((await judged()) - before).toBeLessThan(judging.reduce((n, s) => n + s.items.total, 0));
+  });
+
   it('ends succeeded_with_drops with exact counts when about 10 % of the chunks cannot be answered', async () => {
     await llm.setOptions({ answers: [] });
     const run = await runOf(paragraphs(10, [3]), (url) =>
