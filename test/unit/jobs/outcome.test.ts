@@ -1,14 +1,15 @@
 /** Stage verdicts: at the end of a stage, and early, once the losses already decide it. */
 import { describe, expect, it } from 'vitest';
+import type { StageCounts } from '../../../src/db/queries/run-items.ts';
 import { certainLoss, stageVerdict } from '../../../src/jobs/outcome.ts';
 
-const counts = (total: number, done: number, dropped: number, failed = 0) => ({
+const counts = (total: number, done: number, dropped: number, failed = 0): StageCounts => ({
   total,
   pending: total - done - dropped - failed,
   done,
   dropped,
   failed,
-  reasons: dropped > 0 ? { 'judged unsuitable': dropped } : {},
+  reasons: dropped > 0 ? { 'judged unsuitable': dropped } : ({} as Record<string, number>),
 });
 
 describe('stageVerdict', () => {
