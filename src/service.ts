@@ -140,6 +140,10 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
           await queue.send(jobs.hubPush, { pushId });
           worker?.wake();
         },
+        sendRunWebhook: async (runId) => {
+          await queue.send(jobs.runWebhook, { runId });
+          worker?.wake();
+        },
       },
       auth: { tenantForKey: (key) => tenantForKey(database.db, key), localTenant },
       checkReady: async () => {

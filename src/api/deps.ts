@@ -25,6 +25,8 @@ export interface AppDeps {
     sendExtractFile(fileId: string): Promise<void>;
     /** Enqueues the publishing of a run's outputs to the Hugging Face Hub. */
     sendHubPush(pushId: string): Promise<void>;
+    /** Enqueues the announcement of a run's end to its webhook. */
+    sendRunWebhook(runId: string): Promise<void>;
     /** The stage instances a run of this config consists of (skipped ones with their reason). */
     graph(config: CompositionConfig): StageNode[];
     /** Config warnings for the parts of the composition this version cannot run. */

@@ -35,6 +35,14 @@ export const jobs = {
   hubPushDead: { queue: 'hub-push-dead', payload: z.object({ pushId: z.string() }) } satisfies JobDefinition<{
     pushId: string;
   }>,
+  /** Announcing a run's end to its webhook (retried with backoff). */
+  runWebhook: { queue: 'run-webhook', payload: z.object({ runId: z.string() }) } satisfies JobDefinition<{
+    runId: string;
+  }>,
+  /** A webhook delivery that failed every attempt: recorded as a run event. */
+  runWebhookDead: { queue: 'run-webhook-dead', payload: z.object({ runId: z.string() }) } satisfies JobDefinition<{
+    runId: string;
+  }>,
   /** One item of a stage; one queue per stage kind, so operators can see and scale each kind. */
   stageItem: (kind: string): JobDefinition<ItemPayload> => ({ queue: `items-${kind}`, payload: ItemPayload }),
 };

@@ -175,6 +175,7 @@ export class Orchestrator {
         ...(error ? { error } : {}),
         outcome: outcomeDocument(outcome),
       });
+      if (done.webhookUrl) await this.queue.send(jobs.runWebhook, { runId: run.id });
     }
   }
 }

@@ -46,6 +46,8 @@ export class JobQueue {
       [jobs.extractFile.queue, { ...retry, heartbeatSeconds }],
       [jobs.hubPushDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
       [jobs.hubPush.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.hubPushDead.queue }],
+      [jobs.runWebhookDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.runWebhook.queue, { ...retry, retryLimit: 6, heartbeatSeconds, deadLetter: jobs.runWebhookDead.queue }],
       ...stageKinds.map((kind): [string, Parameters<PgBoss['createQueue']>[1]] => [
         jobs.stageItem(kind).queue,
         { ...retry, heartbeatSeconds, deadLetter: jobs.deadItem.queue },

@@ -43,6 +43,8 @@ export interface CreateRunRequest {
   configId: string;
   idempotencyKey?: string | undefined;
   requestHash: string;
+  /** Announce the run's end here (POST), signed with the secret when one is given. */
+  webhook?: { url: string; secret?: string | undefined } | undefined;
 }
 
 /** Returns the run and whether it was created by this call (false: an earlier request with the same key). */
@@ -80,6 +82,8 @@ export async function createRun(
           sources,
           idempotencyKey: request.idempotencyKey ?? null,
           requestHash: request.requestHash,
+          webhookUrl: request.webhook?.url ?? null,
+          webhookSecretSealed: request.webhook?.secret ? deps.secretBox.seal(request.webhook.secret) : null,
         },
         graph.map((n) => ({
           name: n.name,
@@ -159,6 +163,25 @@ export async function cancelRun(db: Db, run: RunRow): Promise<RunRow> {
   await cancelOpenStages(db, run.id);
   await appendEvent(db, run.id, 'run.canceled', { outcome: outcomeDocument(outcome) });
   return canceled;
+}
+
+/**
+ * A run as the run list shows it, with its outcome: the same document the list, the end event and the webhook carry,
+ * so every channel tells the same story (snake_case, as the API speaks).
+ */
+export function runSummaryDocument(r: RunRow) {
+  return {
+    id: r.id,
+    project_id: r.projectId,
+    config_id: r.configId,
+    status: r.status,
+    outcome: r.outcome ? outcomeDocument(r.outcome) : null,
+    error: r.error,
+    webhook_url: r.webhookUrl,
+    created_at: r.createdAt.toISOString(),
+    started_at: r.startedAt?.toISOString() ?? null,
+    finished_at: r.finishedAt?.toISOString() ?? null,
+  };
 }
 
 export interface StageStatus {

@@ -11,6 +11,7 @@ import { advanceRun } from './handlers/advance-run.ts';
 import { recordDeadItem } from './handlers/dead-item.ts';
 import { extractFile } from './handlers/extract-file.ts';
 import { pushToHub, recordDeadPush } from './handlers/hub-push.ts';
+import { deliverRunWebhook, recordDeadWebhook } from './handlers/run-webhook.ts';
 import { StageItemHandler } from './handlers/stage-item.ts';
 import { type ItemLogger, ItemRunner, type LlmPortFactory } from './item-runner.ts';
 import { jobs } from './job-definitions.ts';
@@ -59,6 +60,8 @@ export class Worker {
         handlerFor(jobs.extractFile, extractFile(deps, log)),
         handlerFor(jobs.hubPush, pushToHub(deps, log)),
         handlerFor(jobs.hubPushDead, recordDeadPush(deps)),
+        handlerFor(jobs.runWebhook, deliverRunWebhook(deps)),
+        handlerFor(jobs.runWebhookDead, recordDeadWebhook(deps)),
       ],
       { capacity: 4, heartbeatSeconds, log, metrics: options.metrics },
     );

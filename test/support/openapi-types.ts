@@ -2301,6 +2301,8 @@ export interface components {
                 cost: number;
             };
             stages: components["schemas"]["StageStatusInput"][];
+            /** @description Where the run's end is announced (its secret is write-only) */
+            webhook_url: string | null;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -2316,6 +2318,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
             outcome: components["schemas"]["RunOutcomeInput"];
             error: string | null;
+            webhook_url: string | null;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -2381,6 +2384,12 @@ export interface components {
         RunCreateInput: {
             /** @description The config to run (`cfg_…`) */
             config_id: string;
+            webhook?: {
+                /** @description Receives a POST when the run ends (any final status), with the run summary and its outcome */
+                url: string;
+                /** @description Signs each delivery: `X-Datagen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Write-only */
+                secret?: string;
+            };
         };
         RunPageInput: {
             items: components["schemas"]["RunSummaryInput"][];
@@ -2610,6 +2619,8 @@ export interface components {
                 cost: number;
             };
             stages: components["schemas"]["StageStatus"][];
+            /** @description Where the run's end is announced (its secret is write-only) */
+            webhook_url: string | null;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -2625,6 +2636,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
             outcome: components["schemas"]["RunOutcome"];
             error: string | null;
+            webhook_url: string | null;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -2690,6 +2702,12 @@ export interface components {
         RunCreate: {
             /** @description The config to run (`cfg_…`) */
             config_id: string;
+            webhook?: {
+                /** @description Receives a POST when the run ends (any final status), with the run summary and its outcome */
+                url: string;
+                /** @description Signs each delivery: `X-Datagen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Write-only */
+                secret?: string;
+            };
         };
         RunPage: {
             items: components["schemas"]["RunSummary"][];

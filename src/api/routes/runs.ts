@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getProject } from '../../db/queries/projects.ts';
 import { getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
-import { cancelRun, createRun, runStatus } from '../../jobs/runs.ts';
+import { cancelRun, createRun, runStatus, runSummaryDocument } from '../../jobs/runs.ts';
 import { notFound } from '../../lib/errors.ts';
 import { hashOf } from '../../lib/hash.ts';
 import { outcomeDocument } from '../../lib/run-outcome.ts';
@@ -87,6 +87,7 @@ export const RunStatus = z
       cost: z.number(),
     }),
     stages: z.array(StageStatus),
+    webhook_url: z.string().nullable().describe("Where the run's end is announced (its secret is write-only)"),
     created_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
@@ -101,23 +102,15 @@ const RunSummary = z
     status: runState,
     outcome: Outcome,
     error: z.string().nullable(),
+    webhook_url: z.string().nullable(),
     created_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
   })
   .meta({ id: 'RunSummary' });
 
-const toSummary = (r: RunRow): z.infer<typeof RunSummary> => ({
-  id: r.id,
-  project_id: r.projectId,
-  config_id: r.configId,
-  status: r.status,
-  outcome: toOutcome(r.outcome),
-  error: r.error,
-  created_at: r.createdAt.toISOString(),
-  started_at: r.startedAt?.toISOString() ?? null,
-  finished_at: r.finishedAt?.toISOString() ?? null,
-});
+/** The shared summary document (jobs/runs.ts): the list, the end event and the webhook carry the same one. */
+const toSummary = (r: RunRow): z.infer<typeof RunSummary> => runSummaryDocument(r) as z.infer<typeof RunSummary>;
 
 async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeof RunStatus>> {
   const s = await runStatus(deps.db, run);
@@ -140,6 +133,7 @@ async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeo
       output_tokens: s.totals.outputTokens,
       cost: s.totals.cost,
     },
+    webhook_url: run.webhookUrl,
     stages: s.stages.map((st) => ({
       name: st.name,
       kind: st.kind,
@@ -181,7 +175,30 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         params: IdParam('Project', 'proj'),
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
         body: z
-          .object({ config_id: z.string().min(1).max(100).describe('The config to run (`cfg_…`)') })
+          .object({
+            config_id: z.string().min(1).max(100).describe('The config to run (`cfg_…`)'),
+            webhook: z
+              .object({
+                url: z
+                  .string()
+                  .max(2000)
+                  .url()
+                  .regex(/^https?:\/\//, 'an http or https URL')
+                  .describe(
+                    'Receives a POST when the run ends (any final status), with the run summary and its outcome',
+                  ),
+                secret: z
+                  .string()
+                  .min(16)
+                  .max(200)
+                  .optional()
+                  .describe(
+                    'Signs each delivery: `X-Datagen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Write-only',
+                  ),
+              })
+              .strict()
+              .optional(),
+          })
           .strict()
           .meta({ id: 'RunCreate' }),
         response: {
@@ -203,7 +220,9 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         projectId: project.id,
         configId: request.body.config_id,
         idempotencyKey: request.headers['idempotency-key'],
-        requestHash: hashOf(request.body),
+        // The secret stays out of the stored request hash.
+        requestHash: hashOf({ ...request.body, webhook: request.body.webhook?.url }),
+        webhook: request.body.webhook,
       });
       return reply
         .code(created ? 201 : 200)
@@ -266,7 +285,9 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request) => {
       const run = await getRun(db, request.tenantId, request.params.id);
       if (!run) throw notFound('run', request.params.id);
-      return statusDocument(deps, await cancelRun(db, run));
+      const canceled = await cancelRun(db, run);
+      if (canceled.webhookUrl) await deps.jobs.sendRunWebhook(canceled.id);
+      return statusDocument(deps, canceled);
     },
   );
 };

@@ -44,6 +44,9 @@ export const runs = pgTable(
     error: text('error'),
     /** Set when the run settles (lib/run-outcome.ts). */
     outcome: jsonb('outcome').$type<RunOutcome>(),
+    /** Where the run's end is announced (POST), and the HMAC secret that signs it, sealed (write-only). */
+    webhookUrl: text('webhook_url'),
+    webhookSecretSealed: text('webhook_secret_sealed'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),

@@ -343,3 +343,23 @@ describe('the full composition', () => {
     }
   });
 });
+
+describe('a generic dataset the hub refuses', () => {
+  it("fails the generic stage naming the dataset and the hub's reason, with no generic file written", async () => {
+    const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: pretrainingConfigYaml(llm.url, {
+        factualChunkSize: 60,
+        factualWays: ['  openended: {}'],
+        finalDatasaving: ['  generic_dataset_paths:', `    - path: ${GRABBAG}`, '    - path: org/does-not-exist'],
+      }),
+    });
+    expect(config.status, await config.clone().text()).toBe(201);
+    const { id, run } = await runOf<Run>(t.client, projectId, ((await config.json()) as { id: string }).id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('org/does-not-exist: HTTP 404 Repository not found');
+    expect(run.stages.find((s) => s.name === 'generic_sft')?.state).toBe('failed');
+    expect((await paths(id)).filter((p) => p.includes('generic_sft'))).toEqual([]);
+  });
+});
