@@ -79,7 +79,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         .filter(({ dir }) => !sources.has(dir.path))
         .map(({ dir, i }) => ({
           path: `path.input_dirs.${i}.path`,
-          message: `"${dir.path}" is not a source of this project (sources: ${[...sources].join(', ') || 'none yet'})`,
+          message: `"${dir.path}" (the last segment of the path) is not a source of this project (sources: ${[...sources].join(', ') || 'none yet'})`,
         }));
       if (missing.length > 0)
         throw new ServiceError('validation', 'the config names sources this project does not have', {

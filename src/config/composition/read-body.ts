@@ -2,9 +2,13 @@
  * Turns a request body (YAML or JSON text, or an already-parsed JSON value) into plain data, safely: YAML alias
  * expansion is capped (a few lines of nested aliases can otherwise expand to gigabytes, "billion laughs"), custom
  * tags and duplicate keys are refused, and every syntax error carries its line and column.
+ *
+ * YAML is read as PyYAML reads the original's configs: YAML 1.1 scalars (`yes`/`no`/`on`/`off` are booleans) and
+ * flow collections indented no deeper than their key (see yaml-compat.ts).
  */
 import { parseDocument } from 'yaml';
 import type { ProblemFieldError } from '../../lib/errors.ts';
+import { indentFlowCollections } from './yaml-compat.ts';
 
 /** Path used for errors about the body as a whole. */
 export const ROOT_PATH = '(root)';
@@ -23,7 +27,12 @@ const rootError = (message: string): ReadResult => ({ ok: false, errors: [{ path
 const firstLine = (message: string) => (message.split('\n', 1)[0] ?? message).trim().replace(/:$/, '');
 
 function readYaml(text: string): ReadResult {
-  const doc = parseDocument(text, { uniqueKeys: true, stringKeys: true, merge: false });
+  const doc = parseDocument(indentFlowCollections(text), {
+    uniqueKeys: true,
+    stringKeys: true,
+    merge: false,
+    version: '1.1',
+  });
   // Warnings (unresolved custom tags, odd keys) are errors too: a config has no use for them and they would
   // otherwise turn into silently different values.
   const problems = [...doc.errors, ...doc.warnings];

@@ -84,8 +84,17 @@ const modelAutoRun = z.strictObject({
   server_type: z.enum(['normal', 'rag']).default('normal'),
 });
 
+/**
+ * The source an `input_dirs` path names: its last segment, as the original names every output after it
+ * (`./inputs/manuals/`, `inputs/manuals`, `/data/inputs/manuals` and `manuals` all name `manuals`).
+ */
+export function sourceNameOfPath(path: string): string {
+  const segments = path.split(/[\\/]+/).filter((segment) => segment !== '');
+  return segments.at(-1) ?? path;
+}
+
 /** One `input_dirs` entry: `path` names a source of the project; omitted settings come from the source itself. */
-export const inputDirSchema = z.strictObject({ path: z.string().min(1) }).extend(
+export const inputDirSchema = z.strictObject({ path: z.string().min(1).transform(sourceNameOfPath) }).extend(
   Object.fromEntries(Object.entries(sourceSettingFields).map(([key, field]) => [key, field.optional()])) as {
     [K in keyof typeof sourceSettingFields]: z.ZodOptional<(typeof sourceSettingFields)[K]>;
   },
