@@ -154,10 +154,16 @@ export async function processChunk(
       writeVariation(ctx, recipe, { text, atomicFacts, extraFacts, format, index, additionalDatasetContext }),
     ),
   );
+  // A variation that fails every attempt costs only itself (the original dropped the whole chunk with it).
   const variations: ChunkVariations['variations'] = [];
+  const failedVariations: ChunkVariations['failedVariations'] = [];
   for (const [index, result] of results.entries()) {
-    if (!result.ok) return outcome.dropped(result.reason);
-    variations.push({ format: formats[index] as VariationFormat, text: result.value });
+    const format = formats[index] as VariationFormat;
+    if (result.ok) variations.push({ format, text: result.value });
+    else failedVariations.push({ format, reason: result.reason });
+  }
+  if (failedVariations.length > 0) {
+    ctx.log.warn({ failed: failedVariations.length, reasons: failedVariations.map((f) => f.reason) }, 'variations failed');
   }
 
   const codeVariations: ChunkVariations['codeVariations'] = [];
@@ -177,6 +183,7 @@ export async function processChunk(
     atomicFacts,
     ...(extraFacts === undefined ? {} : { inferredFacts: extraFacts }),
     variations,
+    failedVariations,
     codeVariations,
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The continued-pretraining lines of one chunk, as the original lays out `final_output.jsonl` (blueprint §5.4): the
  * chunk, its atomic-facts list, the LLM variations, then the code variations in the order they were made (for each
- * function: of the chunk, then of each LLM variation). Per chunk: 2 + V + F·(1 + V) lines. The inferred facts are
+ * function: of the chunk, then of each LLM variation). Per chunk: 2 + V + F·(1 + V) lines (V: the variations that
+ * succeeded). The inferred facts are
  * never written: the variations carry them.
  */
 import { z } from 'zod';
@@ -13,6 +14,8 @@ export const ChunkVariationsSchema = z.object({
   /** Only from the inferred-facts pipeline; not written to the pretraining lines. */
   inferredFacts: z.string().optional(),
   variations: z.array(z.object({ format: z.string(), text: z.string() })),
+  /** Variations that failed every attempt, with why: the chunk keeps its text, facts and the other variations. */
+  failedVariations: z.array(z.object({ format: z.string(), reason: z.string() })).default([]),
   /** `of`: the chunk, or the index of the LLM variation the function was applied to. */
   codeVariations: z.array(
     z.object({ fn: z.string(), of: z.union([z.literal('chunk'), z.number()]), text: z.string() }),

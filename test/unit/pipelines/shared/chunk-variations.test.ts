@@ -119,16 +119,37 @@ describe('processChunk (representation variation)', () => {
     expect(otherSeed.variations.map((variation) => variation.format)).not.toEqual(formats);
   });
 
-  it("drops the chunk with the gateway's reason when a call fails", async () => {
+  it('keeps the chunk, its facts and the other variations when variations fail, each failure with its reason', async () => {
     const failing = variationFormats.map((format) => [
       `representation-variation/variations/${format}`,
       { fail: 'LLM: 3 attempts, last: HTTP 500' },
     ]);
-    const { answer } = answers(Object.fromEntries(failing));
-    expect(await processChunk(stubContext(answer), chunk, representationVariationRecipe, repvar)).toEqual({
-      state: 'dropped',
-      reason: 'LLM: 3 attempts, last: HTTP 500',
-    });
+    const all = answers(Object.fromEntries(failing));
+    const none = await processChunk(stubContext(all.answer), chunk, representationVariationRecipe, repvar);
+    if (none.state !== 'done') throw new Error(none.reason);
+    expect(none.output.variations).toEqual([]);
+    expect(none.output.failedVariations).toHaveLength(repvar.variationCount);
+    expect(none.output.failedVariations[0]?.reason).toBe('LLM: 3 attempts, last: HTTP 500');
+    expect(none.output.atomicFacts).not.toBe('');
+    // Only the chunk's own code variations remain.
+    expect(none.output.codeVariations.every((c) => c.of === 'chunk')).toBe(true);
+
+    const first = answers();
+    const full = await processChunk(stubContext(first.answer), chunk, representationVariationRecipe, repvar);
+    if (full.state !== 'done') throw new Error(full.reason);
+    const failedFormat = full.output.variations[0]?.format as string;
+    const one = answers({ [`representation-variation/variations/${failedFormat}`]: { fail: 'LLM: timed out' } });
+    const partial = await processChunk(stubContext(one.answer), chunk, representationVariationRecipe, repvar);
+    if (partial.state !== 'done') throw new Error(partial.reason);
+    expect(partial.output.failedVariations).toEqual(
+      full.output.variations
+        .filter((v) => v.format === failedFormat)
+        .map((v) => ({ format: v.format, reason: 'LLM: timed out' })),
+    );
+    expect(partial.output.variations).toEqual(full.output.variations.filter((v) => v.format !== failedFormat));
+  });
+
+  it("drops the chunk with the parser's reason when its atomic facts cannot be read", async () => {
     const atomicFails = answers({ 'representation-variation/atomic-facts': 'no facts here' });
     const result = await processChunk(stubContext(atomicFails.answer), chunk, representationVariationRecipe, repvar);
     expect(result).toEqual({

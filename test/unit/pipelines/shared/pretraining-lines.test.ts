@@ -17,6 +17,7 @@ const chunk: PretrainingChunk = {
     { format: 'essay', text: 'V0' },
     { format: 'xml', text: 'V1' },
   ],
+  failedVariations: [],
   codeVariations: [
     { fn: 'allcaps', of: 'chunk', text: 'C-CHUNK' },
     { fn: 'allcaps', of: 0, text: 'C-V0' },
