@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCleanedText } from '../../../../src/pipelines/pdf-cleaning/parse.ts';
+import { parseCleanedPassage, pdfCleaningSampling } from '../../../../src/pipelines/pdf-cleaning/steps.ts';
 import { parsed } from '../../../../src/pipelines/step.ts';
 
 describe('parseCleanedText', () => {
@@ -46,5 +47,25 @@ describe('parseCleanedText', () => {
     ],
   ])('%s', (_name, answer, expected) => {
     expect(parseCleanedText(answer)).toEqual(expected);
+  });
+});
+
+describe('parseCleanedPassage', () => {
+  const passage = 'The unit trains at dawn. Leaders plan six weeks out and lock plans four weeks before.';
+  it('accepts a cleaned text that keeps most of the passage', () => {
+    const answer = `<cleaned_text>${passage.replace('dawn.', 'dawn.\n')}</cleaned_text>`;
+    expect(parseCleanedPassage(passage)(answer).kind).toBe('ok');
+  });
+
+  it('retries, with the share kept, an answer that lost most of the passage', () => {
+    expect(parseCleanedPassage(passage)('<cleaned_text>The unit trains.</cleaned_text>')).toEqual({
+      kind: 'retry',
+      reason: expect.stringMatching(/^the cleaned text is 19% of the passage's length/),
+    });
+  });
+
+  it('sizes the output limit to the passage, never below the original 5000 tokens', () => {
+    expect(pdfCleaningSampling('short').maxTokens).toBe(5000);
+    expect(pdfCleaningSampling('x'.repeat(16_000)).maxTokens).toBeGreaterThan(2 * (16_000 / 4));
   });
 });
