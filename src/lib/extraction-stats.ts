@@ -7,6 +7,8 @@ export interface ExtractionStats {
   badLines?: BadLine[];
   badLineCount?: number;
   pages?: number;
+  /** PDF: page furniture removed before anything reads the text (src/ingest/page-furniture.ts). */
+  pageFurniture?: { runningLines: number; pageNumbers: number; tocLines: number; blankPageNotices: number };
 }
 
 export interface BadLine {

@@ -109,7 +109,7 @@ async function extract(bytes: Uint8Array, format: DocumentFormat, limits: Extrac
     case 'pdf': {
       const r = await extractPdf(bytes, { timeoutMs });
       if ('error' in r) return fail(r.error);
-      return finish([{ text: r.text }], { pages: r.pages }, limits.maxChars);
+      return finish([{ text: r.text }], { pages: r.pages, pageFurniture: r.furniture }, limits.maxChars);
     }
     case 'docx': {
       const r = await extractDocx(bytes, { timeoutMs, ...(limits.zipLimits ? { zipLimits: limits.zipLimits } : {}) });

@@ -4,13 +4,15 @@
  * (job heartbeats included). In a worker, a timeout terminates the thread, and a memory limit turns a PDF that
  * explodes in memory into a per-file error instead of a crashed process.
  *
- * Text comes out line by line as laid out; joining lines into sentences is a later, separate pass
- * (`pdf-lines.ts`), so the stored extraction stays faithful to the file.
+ * Text comes out line by line as laid out, less its page furniture (running headers and footers, page numbers,
+ * table-of-contents leaders, blank-page notices: `page-furniture.ts`, counted in the file's report); joining lines
+ * into sentences is a later, separate pass (`pdf-lines.ts`).
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../lib/errors.ts';
+import { type FurnitureRemoved, removePageFurniture } from '../page-furniture.ts';
 import { normaliseNewlines } from './text.ts';
 import { ExtractionTimeout } from './timeout.ts';
 
@@ -129,7 +131,7 @@ function describeReply(reply: { name: string; message: string }): string {
 export async function extractPdf(
   bytes: Uint8Array,
   options: { timeoutMs: number },
-): Promise<{ text: string; pages: number } | { error: string }> {
+): Promise<{ text: string; pages: number; furniture: FurnitureRemoved } | { error: string }> {
   let reply: WorkerReply;
   try {
     reply = await parseInWorker(bytes, options.timeoutMs);
@@ -139,8 +141,9 @@ export async function extractPdf(
   if (!reply.ok) return { error: describeReply(reply) };
   // Pages are joined by a plain newline, as the original's per-page text was, so a sentence running across a page
   // break can be rejoined by the line-joining pass.
-  const text = normaliseNewlines(reply.pages.map((p) => p.replace(/\s+$/, '')).join('\n'));
-  if (text.trim() === '')
+  const cleaned = removePageFurniture(reply.pages.map((p) => normaliseNewlines(p)));
+  const text = cleaned.pages.map((p) => p.replace(/\s+$/, '')).join('\n');
+  if (reply.pages.join('').trim() === '')
     return { error: 'the PDF has no extractable text (scanned pages need OCR, which is not supported)' };
-  return { text, pages: reply.total };
+  return { text, pages: reply.total, furniture: cleaned.removed };
 }

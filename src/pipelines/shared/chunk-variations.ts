@@ -163,7 +163,10 @@ export async function processChunk(
     else failedVariations.push({ format, reason: result.reason });
   }
   if (failedVariations.length > 0) {
-    ctx.log.warn({ failed: failedVariations.length, reasons: failedVariations.map((f) => f.reason) }, 'variations failed');
+    ctx.log.warn(
+      { failed: failedVariations.length, reasons: failedVariations.map((f) => f.reason) },
+      'variations failed',
+    );
   }
 
   const codeVariations: ChunkVariations['codeVariations'] = [];

@@ -13,7 +13,7 @@ describe('extractText: PDF', () => {
     expect(r).toEqual({
       ok: true,
       documents: [{ text: 'The first page talks about field training.\nThe second page covers logistics.' }],
-      stats: { pages: 2 },
+      stats: { pages: 2, pageFurniture: { runningLines: 0, pageNumbers: 0, tocLines: 0, blankPageNotices: 0 } },
     });
   });
 
