@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseCompositionConfig } from '../../config/composition/parse.ts';
+import { subsetWarnings } from '../../config/composition/warnings.ts';
 import { type ConfigView, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
 import { getProject } from '../../db/queries/projects.ts';
 import { allSourcesOfProject } from '../../db/queries/sources.ts';
@@ -73,7 +74,8 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       const raw: unknown = request.body;
       const result = parseCompositionConfig(raw, typeof raw === 'string' ? 'yaml' : 'json');
       if (!result.ok) throw new ServiceError('validation', 'the config is invalid', { errors: result.errors });
-      const sources = new Set((await allSourcesOfProject(db, project.id)).map((s) => s.name));
+      const sourceRows = await allSourcesOfProject(db, project.id);
+      const sources = new Set(sourceRows.map((s) => s.name));
       const missing = (result.config.path.input_dirs ?? [])
         .map((dir, i) => ({ dir, i }))
         .filter(({ dir }) => !sources.has(dir.path))
@@ -85,7 +87,11 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         throw new ServiceError('validation', 'the config names sources this project does not have', {
           errors: missing,
         });
-      const warnings = [...result.warnings, ...deps.jobs.stageWarnings(result.config)];
+      const warnings = [
+        ...result.warnings,
+        ...subsetWarnings(result.config, sourceRows),
+        ...deps.jobs.stageWarnings(result.config),
+      ];
       const config = await insertConfig(db, {
         tenantId: request.tenantId,
         projectId: project.id,

@@ -7,6 +7,7 @@ import type { ProblemFieldError } from '../../lib/errors.ts';
 import { type CompositionConfig, defaultCompositionConfig } from './schema.ts';
 import { SECRET_SET_MARKER, secretEntries } from './secrets.ts';
 import { correctionUsesTemplate, ragUsesTemplate } from './sft-rendering.ts';
+import { resolveSourceSettings } from './source-settings.ts';
 
 const MANAGED_PATHS = ['output_dir', 'models_dir', 'huggingface_cache_dir'] as const;
 
@@ -78,6 +79,14 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
       warnings.push({ path: `${section}.${key}`, message: `has no effect: ${why}` });
     }
   }
+  if (raw['dataset_context'] === undefined) {
+    warnings.push({
+      path: 'dataset_context',
+      message:
+        `not set: every pretraining line will say "[[[OVERALL_CONTEXT_IS -> ${config.dataset_context}]]]" and the ` +
+        'system prompts will speak of "the documents"; name what your documents are about',
+    });
+  }
   for (const { path, value } of secretEntries(raw)) {
     if (value === SECRET_SET_MARKER) {
       warnings.push({
@@ -85,6 +94,47 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
         message: `"${SECRET_SET_MARKER}" only marks a stored key in documents the service returns; no key is set here, send the key itself`,
       });
     }
+  }
+  return warnings;
+}
+
+/**
+ * The chunk subsets in force for the sources a run of this config reads (the original's defaults cap every stage at a
+ * few dozen chunks per source, which surprises anyone expecting all their documents to be used). `sources`: the
+ * project's sources with their stored settings.
+ */
+export function subsetWarnings(
+  config: CompositionConfig,
+  sources: ReadonlyArray<{ name: string; settings: unknown }>,
+): ProblemFieldError[] {
+  const warnings: ProblemFieldError[] = [];
+  if (config.system.use_subset) {
+    warnings.push({
+      path: 'system.use_subset',
+      message:
+        `on: representation variation and inferred facts read at most ${config.system.subset_size} chunks per ` +
+        'source (system.subset_size) and skip the rest; set use_subset: false to use every chunk',
+    });
+  }
+  const entries = config.path.input_dirs;
+  const chosen = entries && entries.length > 0 ? entries.map((e) => e.path) : sources.map((s) => s.name);
+  for (const name of chosen) {
+    const source = sources.find((s) => s.name === name);
+    if (!source) continue;
+    const entryIndex = entries?.findIndex((e) => e.path === name) ?? -1;
+    const settings = resolveSourceSettings(source.settings, entryIndex >= 0 ? entries?.[entryIndex] : undefined);
+    const caps = [
+      settings.factual_gen_use_subset && `factual SFT ${settings.factual_gen_subset_size_per_way} per way`,
+      settings.rag_use_subset && `RAG data ${settings.rag_subset_size}`,
+      settings.correction_use_subset && `correction data ${settings.correction_subset_size}`,
+    ].filter((cap): cap is string => Boolean(cap));
+    if (caps.length === 0) continue;
+    warnings.push({
+      path: entryIndex >= 0 ? `path.input_dirs.${entryIndex}` : `sources.${name}`,
+      message:
+        `source "${name}": chunk subsets in force — ${caps.join(', ')} chunks at most; the other chunks are skipped ` +
+        '(set factual_gen_use_subset / rag_use_subset / correction_use_subset to false, on the source or in input_dirs, to use them all)',
+    });
   }
   return warnings;
 }

@@ -89,6 +89,30 @@ describe('configs', () => {
     expect((res.body.errors as Array<{ path: string }>).map((e) => e.path)).toEqual(['path.input_dirs.1.path']);
   });
 
+  it('matches an input_dirs path by its last segment, and lists the sources when none matches', async () => {
+    const ok = await postConfig('path:\n  input_dirs:\n    - path: ./inputs/manuals/\n');
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    const missing = await postConfig('path:\n  input_dirs:\n    - path: /data/inputs/letters\n');
+    expect(missing.status).toBe(400);
+    expect((missing.body.errors as Array<{ message: string }>)[0]?.message).toMatch(
+      /"letters" \(the last segment of the path\) is not a source of this project \(sources: manuals\)/,
+    );
+  });
+
+  it('warns about the chunk subsets in force for each source it reads', async () => {
+    const on = await postConfig('dataset_context: Field manuals\n');
+    const warnings = on.body.warnings as Array<{ path: string; message: string }>;
+    expect(warnings.find((w) => w.path === 'system.use_subset')?.message).toMatch(/at most 30 chunks per source/);
+    expect(warnings.find((w) => w.path === 'sources.manuals')?.message).toMatch(
+      /factual SFT 20 per way, RAG data 20, correction data 10 chunks at most/,
+    );
+    const off = await postConfig(
+      'dataset_context: Field manuals\nsystem:\n  use_subset: false\npath:\n  input_dirs:\n    - path: manuals\n' +
+        '      factual_gen_use_subset: false\n      rag_use_subset: false\n      correction_use_subset: false\n',
+    );
+    expect(off.body.warnings).toEqual([]);
+  });
+
   it('never returns or logs secrets, and warns about managed paths', async () => {
     const res = await postConfig(
       [

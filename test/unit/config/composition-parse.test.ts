@@ -106,8 +106,18 @@ system:
 });
 
 describe('parse warnings', () => {
+  /** A config that names its documents' subject, so only the warning under test shows. */
+  const named = (yaml: string) => accepted(`dataset_context: Orchard handbooks\n${yaml}`);
+
+  it('warns when dataset_context is left at its default, with what every line will then say', () => {
+    const { warnings } = accepted('{}');
+    expect(warnings).toEqual([
+      { path: 'dataset_context', message: expect.stringContaining('[[[OVERALL_CONTEXT_IS -> the documents]]]') },
+    ]);
+  });
+
   it('reports the managed storage paths as ignored', () => {
-    const { warnings } = accepted(
+    const { warnings } = named(
       'path:\n  output_dir: ./outputs/x\n  models_dir: ./models/\n  huggingface_cache_dir: ./cache\n',
     );
     expect(warnings.map((w) => w.path)).toEqual(['path.output_dir', 'path.models_dir', 'path.huggingface_cache_dir']);
@@ -115,18 +125,18 @@ describe('parse warnings', () => {
   });
 
   it('reports training and serving as unsupported only when switched on', () => {
-    const on = accepted('model_auto_train: {do_train: true}\nmodel_auto_run: {do_run: true}\n').warnings;
+    const on = named('model_auto_train: {do_train: true}\nmodel_auto_run: {do_run: true}\n').warnings;
     expect(on.map((w) => w.path)).toEqual(['model_auto_train.do_train', 'model_auto_run.do_run']);
     expect(on[0]?.message).toMatch(/not supported/);
-    expect(accepted('model_auto_train: {do_train: false}\n').warnings).toEqual([]);
+    expect(named('model_auto_train: {do_train: false}\n').warnings).toEqual([]);
   });
 
   it('gives no warnings for the default config', () => {
-    expect(accepted('{}').warnings).toEqual([]);
+    expect(named('').warnings).toEqual([]);
   });
 
   it('reports keys without effect when changed from their default', () => {
-    const { warnings } = accepted(
+    const { warnings } = named(
       'system: {use_stop: false, chunk_size: 4000}\nfactual_sft_settings: {factual_completion_mode: true}\ncorrection_pipeline: {correction_subset_size: 3}\n',
     );
     expect(warnings.map((w) => w.path)).toEqual([
@@ -137,12 +147,12 @@ describe('parse warnings', () => {
   });
 
   it('accepts an embeddings endpoint without a warning (the factual SFT stages use it for related chunks)', () => {
-    const { warnings } = accepted('embeddings:\n  base_url: http://127.0.0.1:9000/v1\n  model: all-minilm\n');
+    const { warnings } = named('embeddings:\n  base_url: http://127.0.0.1:9000/v1\n  model: all-minilm\n');
     expect(warnings).toEqual([]);
   });
 
   it('warns that a "(set)" marker sent back is not a key', () => {
-    const { warnings, secrets } = accepted('rag_data:\n  rag_small_api_key: "(set)"\n');
+    const { warnings, secrets } = named('rag_data:\n  rag_small_api_key: "(set)"\n');
     expect(warnings).toEqual([
       { path: 'rag_data.rag_small_api_key', message: expect.stringMatching(/send the key itself/) },
     ]);
