@@ -16,6 +16,7 @@ import type { LlmPortFactory } from './jobs/item-runner.ts';
 import { jobs } from './jobs/job-definitions.ts';
 import { gatewayPorts } from './jobs/llm-ports.ts';
 import { createJobMetrics } from './jobs/metrics.ts';
+import { PromptSets } from './jobs/prompt-sets.ts';
 import { JobQueue } from './jobs/queue.ts';
 import type { StageDeps } from './jobs/stage-deps.ts';
 import { createStageRegistry } from './jobs/stage-registry.ts';
@@ -55,6 +56,8 @@ export interface ServiceOverrides {
 
 const LOCAL_TENANT = 'local';
 const PROMPTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'prompts');
+/** The compact prompts for small local models (`prompts_local`); prompts it lacks fall back to the bundled ones. */
+const PROMPTS_LOCAL_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'prompts-local');
 
 export async function startService(settings: Settings, overrides: ServiceOverrides = {}): Promise<Service> {
   const log = overrides.logger ?? pino({ level: settings.logLevel });
@@ -71,15 +74,21 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   const secretBox = loadSecretBox(settings);
   const metrics = new Registry();
   // Loading checks every prompt file against its declared variables, so a broken prompt stops start-up here.
+  const prompts = loadPrompts(PROMPTS_DIR, promptSpecs);
+  const promptSets = new PromptSets(
+    database.db,
+    prompts,
+    { bundled: PROMPTS_DIR, local: PROMPTS_LOCAL_DIR },
+    promptSpecs,
+  );
   const gateway =
-    settings.role === 'api'
-      ? undefined
-      : createGateway({ db: database.db, prompts: loadPrompts(PROMPTS_DIR, promptSpecs), registry: metrics, log });
+    settings.role === 'api' ? undefined : createGateway({ db: database.db, prompts, registry: metrics, log });
   const deps: StageDeps = {
     db: database.db,
     blobs,
     settings,
     secretBox,
+    promptSets,
     ...(gateway ? { embedderFor: gateway.embedder } : {}),
   };
   const registry = createStageRegistry(deps, overrides.extraStages);
@@ -140,6 +149,8 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
           await queue.send(jobs.hubPush, { pushId });
           worker?.wake();
         },
+        checkPromptSet: (files) => promptSets.check(files),
+        promptCatalog: () => promptSets.catalog(),
         sendRunWebhook: async (runId) => {
           await queue.send(jobs.runWebhook, { runId });
           worker?.wake();

@@ -22,6 +22,8 @@ export async function renderOpenApi(): Promise<string> {
       sendExtractFile: unused,
       sendHubPush: unused,
       sendRunWebhook: unused,
+      checkPromptSet: unused,
+      promptCatalog: unused,
       graph: unused,
       stageWarnings: unused,
     },

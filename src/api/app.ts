@@ -18,6 +18,7 @@ import eventRoutes from './routes/events.ts';
 import fileRoutes from './routes/files.ts';
 import opsRoutes from './routes/ops.ts';
 import projectRoutes from './routes/projects.ts';
+import promptRoutes from './routes/prompts.ts';
 import pushRoutes from './routes/pushes.ts';
 import runRoutes from './routes/runs.ts';
 import sourceRoutes from './routes/sources.ts';
@@ -73,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     eventRoutes,
     artifactRoutes,
     pushRoutes,
+    promptRoutes,
     opsRoutes,
   ];
   for (const route of routes) await app.register(route, deps);

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
+import type { PromptEntry } from '../jobs/prompt-sets.ts';
 import type { StageNode } from '../jobs/runs.ts';
 import type { ProblemFieldError } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
@@ -25,6 +26,10 @@ export interface AppDeps {
     sendExtractFile(fileId: string): Promise<void>;
     /** Enqueues the publishing of a run's outputs to the Hugging Face Hub. */
     sendHubPush(pushId: string): Promise<void>;
+    /** Problems with an uploaded prompt set's files (prompt id → YAML), each at `body.files.<id>`. */
+    checkPromptSet(files: Readonly<Record<string, string>>): ProblemFieldError[];
+    /** The bundled prompts with their text, variables and answer contracts. */
+    promptCatalog(): PromptEntry[];
     /** Enqueues the announcement of a run's end to its webhook. */
     sendRunWebhook(runId: string): Promise<void>;
     /** The stage instances a run of this config consists of (skipped ones with their reason). */

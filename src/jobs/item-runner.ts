@@ -15,6 +15,7 @@ import {
 import { getRunById, getStages } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
+import type { PromptOverrides } from '../llm/types.ts';
 import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
@@ -35,6 +36,8 @@ export interface LlmBindingRequest {
   signal: AbortSignal;
   /** The item's start time: the LLM limiter serves calls of earlier-started items first. */
   priority: number;
+  /** The prompt set the config names for this stage, compiled (bundled prompts when absent). */
+  prompts?: PromptOverrides | undefined;
 }
 
 /** Builds the LLM port a stage's items use; the composition root passes one backed by the gateway. */
@@ -88,6 +91,7 @@ export class ItemRunner {
             runConfig,
             signal,
             priority: Date.now(),
+            prompts: await this.deps.promptSets?.forStage(run.projectId, runConfig.config, stage.kind, stage.params),
           })
         : noLlm({} as LlmBindingRequest),
     };

@@ -7,7 +7,7 @@ import type { Gateway } from '../llm/gateway.ts';
 import type { LlmPortFactory } from './item-runner.ts';
 
 export function gatewayPorts(gateway: Gateway): LlmPortFactory {
-  return ({ runId, stageName, section, runConfig, signal, priority }) => {
+  return ({ runId, stageName, section, runConfig, signal, priority, prompts }) => {
     const { small, large, useStop, completionMode } = resolveEndpoints(runConfig.config, runConfig.secrets, section);
     return gateway.forStage({
       runId,
@@ -18,6 +18,7 @@ export function gatewayPorts(gateway: Gateway): LlmPortFactory {
       concurrencyLimit: concurrencyLimit(runConfig.config),
       signal,
       priority,
+      ...(prompts ? { prompts } : {}),
     });
   };
 }

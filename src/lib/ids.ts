@@ -10,6 +10,7 @@ export const idPrefixes = {
   config: 'cfg',
   run: 'run',
   hubPush: 'push',
+  promptSet: 'pset',
   request: 'req',
 } as const;
 

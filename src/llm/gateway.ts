@@ -89,6 +89,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         style: request.style,
         vars: { ...request.vars, [ERROR_MESSAGE]: attempt === 0 ? '' : reason },
         completionMode: binding.completionMode,
+        overrides: binding.prompts,
       });
       const key = cacheKey({
         model: endpoint.model,

@@ -5,8 +5,10 @@
  * (the original's single-pass formatter guaranteed the same, blueprint §1.2).
  */
 import nunjucks from 'nunjucks';
-import { type PromptSource, readPromptSources } from './prompt-files.ts';
-import type { ChatMessage, RenderedPrompt } from './types.ts';
+import { type PromptSource, parseMessages, readPromptSources } from './prompt-files.ts';
+import type { ChatMessage, CompiledPrompt, PromptOverrides, RenderedPrompt } from './types.ts';
+
+export type { CompiledPrompt, PromptOverrides };
 
 export interface PromptSpec {
   /** Path under the prompts root without extension, e.g. `representation-variation/filter`. */
@@ -19,7 +21,11 @@ export interface RenderOptions {
   style?: string | undefined;
   vars: Record<string, unknown>;
   completionMode: boolean;
+  /** A prompt set's files, by prompt id: used instead of the bundled file (and its style variants) when present. */
+  overrides?: PromptOverrides | undefined;
 }
+
+export type CompileResult = { ok: true; prompt: CompiledPrompt } | { ok: false; errors: string[] };
 
 export interface PromptLibrary {
   /** Declared prompt ids. */
@@ -28,6 +34,11 @@ export interface PromptLibrary {
   styles(id: string): string[];
   /** Throws for an undeclared id or a missing value: both are programming errors, not item outcomes. */
   render(id: string, options: RenderOptions): RenderedPrompt;
+  /**
+   * Compiles the text of a prompt file (our YAML format) as a replacement for a declared prompt, checking its shape
+   * and that it uses only the prompt's declared variables; every problem is listed, prefixed with `where`.
+   */
+  compile(id: string, yamlText: string, where: string): CompileResult;
 }
 
 /** The variable a retry passes to the prompt (empty on the first attempt). */
@@ -71,8 +82,23 @@ export function loadPrompts(rootDir: string, specs: readonly PromptSpec[]): Prom
   return {
     ids: () => [...prompts.keys()],
     styles: (id) => [...(prompts.get(id)?.keys() ?? [])].filter((style) => style !== ''),
+    compile(id, yamlText, where) {
+      const spec = specs.find((s) => s.id === id);
+      if (!spec) return { ok: false, errors: [`${where}: no prompt ${id} exists (see GET /v1/prompts)`] };
+      const messages = parseMessages(yamlText);
+      if (typeof messages === 'string') return { ok: false, errors: [`${where}: ${messages}`] };
+      const problems: string[] = [];
+      const compiled = compileVariant(
+        { style: '', yamlPath: where, messages },
+        spec,
+        new Set([...spec.variables, ERROR_MESSAGE]),
+        problems,
+      );
+      return compiled ? { ok: true, prompt: { compiled } } : { ok: false, errors: problems };
+    },
     render(id, options) {
-      const variant = variantOf(id, options.style);
+      const override = options.overrides?.get(id)?.compiled as CompiledVariant | undefined;
+      const variant = override ?? variantOf(id, options.style);
       const context = { [ERROR_MESSAGE]: '', ...options.vars };
       const messages = variant.messages.map((m) => ({ role: m.role, content: m.template.render(context).trim() }));
       if (!options.completionMode) return { kind: 'chat', messages };

@@ -3,10 +3,17 @@
  * original's `<section>_{small|large}_{model,base_url,api_key,mode}` and cost keys); the job layer builds a
  * `StageBinding` per stage and asks the gateway for that stage's `LlmPort`.
  */
-
 import type { Endpoint } from '../config/composition/endpoints.ts';
 
 export type { Endpoint };
+
+/** One prompt file compiled and checked against its prompt's declared variables (opaque outside prompts.ts). */
+export interface CompiledPrompt {
+  readonly compiled: unknown;
+}
+
+/** A prompt set compiled: prompt id → its file. */
+export type PromptOverrides = ReadonlyMap<string, CompiledPrompt>;
 
 export interface StageBinding {
   /** The limiter's scope: concurrency_limit holds across every stage of the run and every worker process. */
@@ -28,6 +35,8 @@ export interface StageBinding {
   priority?: number;
   /** Aborts waiting and in-flight calls (job cancelled or worker stopping); the call then throws. */
   signal?: AbortSignal;
+  /** The prompt set the config names for this stage (an uploaded set, or `prompts_local`), compiled. */
+  prompts?: PromptOverrides;
 }
 
 export interface ChatMessage {

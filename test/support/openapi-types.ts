@@ -1974,6 +1974,268 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bundled prompts, with their variables, answer contracts and text */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptList"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/prompt-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's prompt sets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Project id (`proj_…`) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptSetList"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Upload a prompt set: replacement prompt files, checked before any run uses them
+         * @description Each file replaces one bundled prompt (see `GET /v1/prompts`) and is checked: YAML messages ending with the user message, only the prompt's variables, and few-shot answers its step's parser accepts. Every problem is listed. A config uses the set by naming it in a prompt key.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Project id (`proj_…`) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PromptSetCreateInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptSet"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The project has a prompt set of that name */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/prompt-sets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One prompt set with its files */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Project id (`proj_…`) */
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptSetWithFiles"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2190,6 +2452,40 @@ export interface components {
         ProjectPatchInput: {
             name?: string;
             description?: string;
+        };
+        PromptInput: {
+            /** @description e.g. `representation-variation/filter`; the key of a prompt set file */
+            id: string;
+            group: string;
+            /** @description What the prompt may use, as `{{ name }}` */
+            variables: string[];
+            /** @description The file's header: purpose, variables and the answer contract */
+            description: string;
+            messages: {
+                role: string;
+                content: string;
+            }[];
+            /** @description Factual ways with a bundled variant */
+            styles: string[];
+            /** @description Whether `prompts_local` has a compact version */
+            in_local_set: boolean;
+        };
+        PromptSetInput: {
+            id: string;
+            name: string;
+            /** @description The prompt ids the set replaces */
+            prompts: string[];
+            created_at: string;
+        };
+        PromptSetWithFilesInput: {
+            id: string;
+            name: string;
+            /** @description The prompt ids the set replaces */
+            prompts: string[];
+            created_at: string;
+            files: {
+                [key: string]: string;
+            };
         };
         HubPushInput: {
             id: string;
@@ -2408,6 +2704,19 @@ export interface components {
         HubPushListInput: {
             items: components["schemas"]["HubPushInput"][];
         };
+        PromptListInput: {
+            items: components["schemas"]["PromptInput"][];
+        };
+        PromptSetCreateInput: {
+            name: string;
+            /** @description Prompt id → the file, in the bundled prompts' YAML format */
+            files: {
+                [key: string]: string;
+            };
+        };
+        PromptSetListInput: {
+            items: components["schemas"]["PromptSetInput"][];
+        };
         HealthInput: {
             /** @constant */
             status: "ok";
@@ -2508,6 +2817,40 @@ export interface components {
         ProjectPatch: {
             name?: string;
             description?: string;
+        };
+        Prompt: {
+            /** @description e.g. `representation-variation/filter`; the key of a prompt set file */
+            id: string;
+            group: string;
+            /** @description What the prompt may use, as `{{ name }}` */
+            variables: string[];
+            /** @description The file's header: purpose, variables and the answer contract */
+            description: string;
+            messages: {
+                role: string;
+                content: string;
+            }[];
+            /** @description Factual ways with a bundled variant */
+            styles: string[];
+            /** @description Whether `prompts_local` has a compact version */
+            in_local_set: boolean;
+        };
+        PromptSet: {
+            id: string;
+            name: string;
+            /** @description The prompt ids the set replaces */
+            prompts: string[];
+            created_at: string;
+        };
+        PromptSetWithFiles: {
+            id: string;
+            name: string;
+            /** @description The prompt ids the set replaces */
+            prompts: string[];
+            created_at: string;
+            files: {
+                [key: string]: string;
+            };
         };
         HubPush: {
             id: string;
@@ -2725,6 +3068,19 @@ export interface components {
         };
         HubPushList: {
             items: components["schemas"]["HubPush"][];
+        };
+        PromptList: {
+            items: components["schemas"]["Prompt"][];
+        };
+        PromptSetCreate: {
+            name: string;
+            /** @description Prompt id → the file, in the bundled prompts' YAML format */
+            files: {
+                [key: string]: string;
+            };
+        };
+        PromptSetList: {
+            items: components["schemas"]["PromptSet"][];
         };
         Health: {
             /** @constant */

@@ -21,6 +21,8 @@ export interface FakeCounters {
   maxInFlight: number;
   /** How often each distinct request body (by sha256) was answered with 200: a value above 1 is a repeated call. */
   answeredBodies: Record<string, number>;
+  /** Requests whose body contained each watched string (option `watch`), as the service sent them. */
+  watched: Record<string, number>;
   /** The prompt id (x-prompt-id header) of each answered body, to tell what a repeated body was. */
   promptIdOfBody: Record<string, string>;
 }
@@ -49,6 +51,12 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     const url = req.url ?? '/';
     const body = await readBody(req);
     if (url.startsWith('/_fake/')) return control(url, req.method ?? 'GET', body, res);
+    // The body is JSON, so a watched string is looked for as JSON writes it (quotes and newlines escaped).
+    for (const watched of options.watch ?? []) {
+      if (body.includes(JSON.stringify(watched).slice(1, -1))) {
+        counters.watched[watched] = (counters.watched[watched] ?? 0) + 1;
+      }
+    }
     if (req.method === 'GET' && url === '/v1/models') {
       return send(res, 200, {
         object: 'list',
@@ -222,6 +230,7 @@ function emptyCounters(): FakeCounters {
     inFlight: 0,
     maxInFlight: 0,
     answeredBodies: {},
+    watched: {},
     promptIdOfBody: {},
   };
 }

@@ -28,6 +28,7 @@ export default fp(async function openapi(app: FastifyInstance) {
         { name: 'configs' },
         { name: 'runs' },
         { name: 'artifacts' },
+        { name: 'prompts' },
         { name: 'ops' },
       ],
     },

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseCompositionConfig } from '../../config/composition/parse.ts';
+import { isBundledPromptSet, promptSetReferences } from '../../config/composition/prompt-sets.ts';
 import { subsetWarnings } from '../../config/composition/warnings.ts';
 import { type ConfigView, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
 import { getProject } from '../../db/queries/projects.ts';
+import { listPromptSets } from '../../db/queries/prompt-sets.ts';
 import { allSourcesOfProject } from '../../db/queries/sources.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -86,6 +88,17 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       if (missing.length > 0)
         throw new ServiceError('validation', 'the config names sources this project does not have', {
           errors: missing,
+        });
+      const sets = (await listPromptSets(db, request.tenantId, project.id)).map((s) => s.name);
+      const unknownSets = promptSetReferences(result.config)
+        .filter((ref) => !isBundledPromptSet(ref.name) && !sets.includes(ref.name))
+        .map((ref) => ({
+          path: ref.path,
+          message: `"${ref.name}" is neither a bundled prompt folder (prompts, prompts_local, prompt_overrides/<way>) nor a prompt set of this project (sets: ${sets.join(', ') || 'none yet'})`,
+        }));
+      if (unknownSets.length > 0)
+        throw new ServiceError('validation', 'the config names prompt sets this project does not have', {
+          errors: unknownSets,
         });
       const warnings = [
         ...result.warnings,

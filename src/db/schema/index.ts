@@ -4,6 +4,7 @@ export * from './files.ts';
 export * from './hub-pushes.ts';
 export * from './llm.ts';
 export * from './projects.ts';
+export * from './prompt-sets.ts';
 export * from './runs.ts';
 export * from './sources.ts';
 export * from './tenants.ts';

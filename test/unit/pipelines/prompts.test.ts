@@ -8,31 +8,16 @@ import { join, relative } from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseCorrection } from '../../../src/pipelines/correction/conversation.ts';
 import { prompts as correctionPrompts } from '../../../src/pipelines/correction/prompts.ts';
-import {
-  parseAnswerAccuracy,
-  parseAnswerRelevancy,
-  parseQaPairs,
-  parseQuestionCheck,
-  parseRepair,
-} from '../../../src/pipelines/factual-sft/parse.ts';
 import { prompts as factualPrompts } from '../../../src/pipelines/factual-sft/prompts.ts';
 import { prompts as inferredFactsPrompts } from '../../../src/pipelines/inferred-facts/prompts.ts';
-import { parseCleanedText } from '../../../src/pipelines/pdf-cleaning/parse.ts';
 import { prompts as pdfPrompts } from '../../../src/pipelines/pdf-cleaning/prompts.ts';
+import { parserForPrompt } from '../../../src/pipelines/prompt-parsers.ts';
 import { prompts as ragPrompts } from '../../../src/pipelines/rag-data/prompts.ts';
-import { parseRagConversation } from '../../../src/pipelines/rag-data/steps.ts';
 import { prompts as repvarPrompts } from '../../../src/pipelines/representation-variation/prompts.ts';
-import {
-  parseAtomicFacts,
-  parseInferredFacts,
-  parseRewrite,
-  parseSuitability,
-} from '../../../src/pipelines/shared/chunk-parsers.ts';
+import { parseRewrite } from '../../../src/pipelines/shared/chunk-parsers.ts';
 import type { Parser } from '../../../src/pipelines/step.ts';
 import { prompts as thoughtPrompts } from '../../../src/pipelines/thought-rewrite/prompts.ts';
-import { thoughtParser } from '../../../src/pipelines/thought-rewrite/rewrite.ts';
 
 const ROOT = join(import.meta.dirname, '../../../prompts');
 const GROUPS = [
@@ -56,21 +41,9 @@ const specs = [
 const specIds = new Set(specs.map((spec) => spec.id));
 
 function parserFor(id: string): Parser<unknown> {
-  if (id === 'pdf-cleaning/clean-pdf') return parseCleanedText;
-  if (id === 'factual-sft/judge') return parseSuitability;
-  if (id === 'factual-sft/qa-generation') return parseQaPairs;
-  if (id === 'factual-sft/check-question') return parseQuestionCheck;
-  if (id === 'factual-sft/check-answer-relevancy') return parseAnswerRelevancy;
-  if (id === 'factual-sft/check-answer-accuracy') return parseAnswerAccuracy;
-  if (id === 'factual-sft/repair-context') return parseRepair;
-  if (id.startsWith('rag-data/conversation-')) return parseRagConversation;
-  if (id === 'correction/masked-conversation') return parseCorrection;
-  if (id === 'thought-rewrite/thought-process') return thoughtParser((text) => Math.ceil(text.length / 4));
-  if (id.endsWith('/filter')) return parseSuitability;
-  if (id.endsWith('/atomic-facts')) return parseAtomicFacts;
-  if (id === 'inferred-facts/inferred-facts') return parseInferredFacts;
-  if (id.includes('/variations/')) return parseRewrite;
-  throw new Error(`no parser for ${id}`);
+  const parser = parserForPrompt(id);
+  if (!parser) throw new Error(`no parser for ${id}`);
+  return parser;
 }
 
 interface Message {
