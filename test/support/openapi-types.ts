@@ -2169,6 +2169,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{id}/prompt-sets/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a prompt set as files: YAML parts named by prompt id, or a .tar / .tar.gz of a prompts folder
+         * @description multipart/form-data. A part named `representation-variation/filter.yaml` replaces that prompt; a `.tar`, `.tar.gz` or `.tgz` part holds a folder of them (`<group>/<name>.yaml`, optionally under one top folder). Checked like a JSON upload. At most 5 MB in all.
+         */
+        post: {
+            parameters: {
+                query: {
+                    name: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Project id (`proj_…`) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["PromptSetUploadInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromptSet"];
+                    };
+                };
+                /** @description Invalid request: see `errors` for each failing field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (or it belongs to another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The project has a prompt set of that name */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The upload exceeds 5242880 bytes */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not multipart */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{id}/prompt-sets/{name}": {
         parameters: {
             query?: never;
@@ -2714,6 +2816,13 @@ export interface components {
                 [key: string]: string;
             };
         };
+        PromptSetUploadInput: {
+            /**
+             * Format: binary
+             * @description Repeat the part for several files
+             */
+            file: string;
+        };
         PromptSetListInput: {
             items: components["schemas"]["PromptSetInput"][];
         };
@@ -3078,6 +3187,13 @@ export interface components {
             files: {
                 [key: string]: string;
             };
+        };
+        PromptSetUpload: {
+            /**
+             * Format: binary
+             * @description Repeat the part for several files
+             */
+            file: string;
         };
         PromptSetList: {
             items: components["schemas"]["PromptSet"][];

@@ -17,7 +17,9 @@ import {
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { AppDeps } from '../deps.ts';
-import { IdParam, problemResponses } from '../schemas/common.ts';
+import { multipartError } from '../multipart-errors.ts';
+import { MAX_ARCHIVE_BYTES, readPromptArchive } from '../prompt-archive.ts';
+import { IdParam, problemResponses, validateAllButBody } from '../schemas/common.ts';
 
 const Prompt = z
   .object({
@@ -119,6 +121,87 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         files: request.body.files,
       });
       if (!row) throw new ServiceError('conflict', `the project already has a prompt set named ${request.body.name}`);
+      return reply.code(201).send(toSummary(row));
+    },
+  );
+
+  app.post(
+    '/v1/projects/:id/prompt-sets/upload',
+    {
+      schema: {
+        tags: ['prompts'],
+        summary: 'Upload a prompt set as files: YAML parts named by prompt id, or a .tar / .tar.gz of a prompts folder',
+        description:
+          'multipart/form-data. A part named `representation-variation/filter.yaml` replaces that prompt; a `.tar`, `.tar.gz` ' +
+          'or `.tgz` part holds a folder of them (`<group>/<name>.yaml`, optionally under one top folder). Checked like a JSON ' +
+          `upload. At most ${MAX_ARCHIVE_BYTES / 1024 / 1024} MB in all.`,
+        params: IdParam('Project', 'proj'),
+        querystring: z.object({ name: SetName }).strict(),
+        consumes: ['multipart/form-data'],
+        body: z
+          .object({ file: z.string().meta({ format: 'binary' }).describe('Repeat the part for several files') })
+          .meta({ id: 'PromptSetUpload' }),
+        response: {
+          201: PromptSetSummary,
+          ...problemResponses,
+          409: problemResponses[400].describe('The project has a prompt set of that name'),
+          413: problemResponses[400].describe(`The upload exceeds ${MAX_ARCHIVE_BYTES} bytes`),
+          415: problemResponses[400].describe('Not multipart'),
+        },
+      },
+      validatorCompiler: validateAllButBody,
+    },
+    async (request, reply) => {
+      const project = await getProject(db, request.tenantId, request.params.id);
+      if (!project) throw notFound('project', request.params.id);
+      if (!request.isMultipart())
+        throw new ServiceError('unsupported-media-type', 'upload the files as multipart/form-data');
+      const files: Record<string, string> = {};
+      const problems: Array<{ path: string; message: string }> = [];
+      let total = 0;
+      try {
+        // preservePath: a part's name is its prompt id, folders included (busboy keeps only the base name otherwise).
+        for await (const part of request.parts({ preservePath: true })) {
+          if (part.type !== 'file') continue;
+          const chunks: Buffer[] = [];
+          for await (const chunk of part.file) {
+            total += (chunk as Buffer).length;
+            if (total > MAX_ARCHIVE_BYTES) {
+              throw new ServiceError('payload-too-large', `a prompt set upload is at most ${MAX_ARCHIVE_BYTES} bytes`);
+            }
+            chunks.push(chunk as Buffer);
+          }
+          const name = part.filename ?? '';
+          const bytes = Buffer.concat(chunks);
+          if (/\.(tar|tar\.gz|tgz)$/i.test(name)) {
+            const archive = await readPromptArchive(bytes, !/\.tar$/i.test(name));
+            if ('error' in archive) problems.push({ path: `files.${name}`, message: archive.error });
+            else Object.assign(files, archive.files);
+          } else if (/^[\w.-]+(\/[\w.-]+)+\.yaml$/.test(name) && !name.split('/').includes('..')) {
+            files[name.replace(/\.yaml$/, '')] = bytes.toString('utf8');
+          } else {
+            problems.push({
+              path: `files.${name}`,
+              message:
+                'name each part by its prompt id (`representation-variation/filter.yaml`) or send a .tar / .tar.gz',
+            });
+          }
+        }
+      } catch (error) {
+        throw error instanceof ServiceError ? error : multipartError(error, MAX_ARCHIVE_BYTES);
+      }
+      if (problems.length === 0 || Object.keys(files).length > 0) {
+        problems.push(...deps.jobs.checkPromptSet(files).map((p) => ({ ...p, path: p.path.replace(/^body\./, '') })));
+      }
+      if (problems.length > 0) throw new ServiceError('validation', 'the prompt set is invalid', { errors: problems });
+      const row = await insertPromptSet(db, {
+        id: newId('promptSet'),
+        tenantId: request.tenantId,
+        projectId: project.id,
+        name: request.query.name,
+        files,
+      });
+      if (!row) throw new ServiceError('conflict', `the project already has a prompt set named ${request.query.name}`);
       return reply.code(201).send(toSummary(row));
     },
   );

@@ -3,9 +3,12 @@
  * must exist when a config uses them, and a run whose representation-variation stage uses the uploaded filter: the
  * fake LLM sees that text, and the inferred-facts stage (its own prompt key) does not.
  */
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { isProblem, rawRequest } from '../../support/raw-http.ts';
 import { runToEnd } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
@@ -97,6 +100,66 @@ describe('prompt sets', () => {
     );
   });
 
+  it('takes the files as multipart parts or a .tar.gz of a prompts folder, checked the same way', async () => {
+    const pack = tar.pack();
+    pack.entry({ name: 'my-prompts/representation-variation/filter.yaml' }, filterFile);
+    pack.entry({ name: 'my-prompts/README.txt' }, 'not a prompt');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    const archive = gzipSync(Buffer.concat(chunks));
+    const form = new FormData();
+    form.append('file', new Blob([archive]), 'prompts.tar.gz');
+    const res = await fetch(`${t.baseUrl}/v1/projects/${projectId}/prompt-sets/upload?name=from-archive`, {
+      method: 'POST',
+      body: form,
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect(((await res.json()) as { prompts: string[] }).prompts).toEqual(['representation-variation/filter']);
+
+    const parts = new FormData();
+    parts.append('file', new Blob([filterFile]), 'representation-variation/filter.yaml');
+    parts.append('file', new Blob(['x']), 'filter.yaml');
+    const bad = await fetch(`${t.baseUrl}/v1/projects/${projectId}/prompt-sets/upload?name=from-parts`, {
+      method: 'POST',
+      body: parts,
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual([
+      'files.filter.yaml',
+    ]);
+    const notArchive = new FormData();
+    notArchive.append('file', new Blob(['garbage']), 'prompts.tgz');
+    const refused = await fetch(`${t.baseUrl}/v1/projects/${projectId}/prompt-sets/upload?name=garbage`, {
+      method: 'POST',
+      body: notArchive,
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/does not unpack/);
+  });
+
+  it('answers a cut-off or boundary-less multipart body with a 400 problem, keeping nothing', async () => {
+    const path = `/v1/projects/${projectId}/prompt-sets/upload?name=cut`;
+    const cut = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="representation-variation/filter.yaml"\r\n\r\n- role',
+    });
+    expect(cut.status).toBe(400);
+    expect(isProblem(cut)).toBe(true);
+    const noBoundary = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'multipart/form-data' },
+      body: 'hello',
+    });
+    expect(noBoundary.status).toBe(400);
+    expect(isProblem(noBoundary)).toBe(true);
+    const list = await fetch(`${t.baseUrl}/v1/projects/${projectId}/prompt-sets`);
+    expect(((await list.json()) as { items: Array<{ name: string }> }).items.map((i) => i.name)).not.toContain('cut');
+  });
+
   it('refuses a config naming a set the project does not have', async () => {
     const res = await post(
       `/v1/projects/${projectId}/configs`,
@@ -116,7 +179,7 @@ describe('prompt sets', () => {
       'application/yaml',
     );
     expect(bundled.status, await bundled.clone().text()).toBe(201);
-    expect(problem.errors[0]?.message).toMatch(/sets: orchard/);
+    expect(problem.errors[0]?.message).toMatch(/sets: from-archive, orchard/);
   });
 
   it("calls the model with the uploaded set's text in the stage that names it, and only there", async () => {
