@@ -38,6 +38,8 @@ export interface LlmBindingRequest {
   priority: number;
   /** The prompt set the config names for this stage, compiled (bundled prompts when absent). */
   prompts?: PromptOverrides | undefined;
+  /** Whose calls these are (the LLM cache is per tenant; a project's deletion removes its answers). */
+  owner?: { tenantId: string; projectId: string };
 }
 
 /** Builds the LLM port a stage's items use; the composition root passes one backed by the gateway. */
@@ -92,6 +94,7 @@ export class ItemRunner {
             signal,
             priority: Date.now(),
             prompts: await this.deps.promptSets?.forStage(run.projectId, runConfig.config, stage.kind, stage.params),
+            owner: { tenantId: run.tenantId, projectId: run.projectId },
           })
         : noLlm({} as LlmBindingRequest),
     };

@@ -7,7 +7,7 @@ import type { Gateway } from '../llm/gateway.ts';
 import type { LlmPortFactory } from './item-runner.ts';
 
 export function gatewayPorts(gateway: Gateway): LlmPortFactory {
-  return ({ runId, stageName, section, runConfig, signal, priority, prompts }) => {
+  return ({ runId, stageName, section, runConfig, signal, priority, prompts, owner }) => {
     const { small, large, useStop, completionMode } = resolveEndpoints(runConfig.config, runConfig.secrets, section);
     return gateway.forStage({
       runId,
@@ -19,6 +19,8 @@ export function gatewayPorts(gateway: Gateway): LlmPortFactory {
       signal,
       priority,
       ...(prompts ? { prompts } : {}),
+      ...(owner ? { owner } : {}),
+      refreshCache: runConfig.config.llm_cache === 'refresh',
     });
   };
 }

@@ -15,6 +15,10 @@ import { Batcher } from './batcher.ts';
 import type { RenderedPrompt } from './types.ts';
 
 export interface CacheKeyParts {
+  /** The tenant whose call it is ('' outside a tenant's run). */
+  tenant: string;
+  /** Set for `llm_cache: refresh`: the run the answers belong to. */
+  run?: string | undefined;
   model: string;
   baseUrl: string;
   prompt: RenderedPrompt;
@@ -30,6 +34,8 @@ export interface CacheKeyParts {
 
 export function cacheKey(parts: CacheKeyParts): string {
   return hashOf({
+    tenant: parts.tenant,
+    ...(parts.run ? { run: parts.run } : {}),
     model: parts.model,
     baseUrl: parts.baseUrl,
     mode: parts.prompt.kind,

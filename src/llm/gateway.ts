@@ -92,6 +92,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
         overrides: binding.prompts,
       });
       const key = cacheKey({
+        tenant: binding.owner?.tenantId ?? '',
+        // A refreshing run keys its answers to itself: nothing from before it, everything it paid for on a resume.
+        ...(binding.refreshCache ? { run: binding.runId } : {}),
         model: endpoint.model,
         baseUrl: endpoint.baseUrl,
         prompt,
@@ -192,7 +195,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const { text, usage, finishReason } = sent.answer;
     const inputTokens = usage?.inputTokens ?? estimateTokens(promptText);
     const outputTokens = usage?.outputTokens ?? estimateTokens(text);
-    await cache.put({ key, model: endpoint.model, text, inputTokens, outputTokens, finishReason });
+    await cache.put({
+      key,
+      model: endpoint.model,
+      text,
+      inputTokens,
+      outputTokens,
+      finishReason,
+      tenantId: binding.owner?.tenantId,
+      projectId: binding.owner?.projectId,
+    });
     return { ok: true, text, cached: false, inputTokens, outputTokens, latencyMs: sent.latencyMs };
   }
 

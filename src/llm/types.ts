@@ -37,6 +37,13 @@ export interface StageBinding {
   signal?: AbortSignal;
   /** The prompt set the config names for this stage (an uploaded set, or `prompts_local`), compiled. */
   prompts?: PromptOverrides;
+  /**
+   * Whose calls these are: the tenant is part of every cache key (no tenant is answered from another's calls, nor
+   * learns from a free answer that someone made the same call), the project marks what its deletion removes.
+   */
+  owner?: { tenantId: string; projectId: string };
+  /** The config's `llm_cache: refresh`: answers from before this run are not reused (its own are, on a resume). */
+  refreshCache?: boolean;
 }
 
 export interface ChatMessage {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { deleteCachedResponsesOfProject } from '../../db/queries/llm-cache.ts';
 import { listRunsOfProject } from '../../db/queries/project-cleanup.ts';
 import {
   deleteProject,
@@ -132,6 +133,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         throw new ServiceError('conflict', 'the project has a run in progress: cancel it first');
       }
       await deleteProject(db, request.tenantId, project.id);
+      await deleteCachedResponsesOfProject(db, project.id);
       // Rows are gone first, so a crash here leaves only unreachable blobs, never rows pointing at missing blobs.
       await deps.blobs.deletePrefix(`projects/${project.id}`);
       for (const run of runs) await deps.blobs.deletePrefix(`runs/${run.id}`);

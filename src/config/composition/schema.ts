@@ -352,6 +352,12 @@ export const compositionConfigSchema = z.strictObject({
   max_drop_fraction: z
     .union([ratio(DEFAULT_MAX_DROP_FRACTION), z.record(z.string(), z.number().min(0).max(1))])
     .default(DEFAULT_MAX_DROP_FRACTION),
+  /**
+   * Our own key: `reuse` (default) answers a call made before, by this tenant, from the stored answer (free, and what
+   * makes a resumed run repeat nothing); `refresh` asks the provider again, for fresh samples (a resumed run still
+   * reuses the answers it paid for itself).
+   */
+  llm_cache: z.enum(['reuse', 'refresh']).default('reuse'),
 });
 
 export type CompositionConfig = z.output<typeof compositionConfigSchema>;

@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { llmResponses } from '../schema/index.ts';
 
@@ -13,6 +13,8 @@ export interface CachedResponse {
 export interface CachedResponseRow extends CachedResponse {
   key: string;
   model: string;
+  tenantId?: string | undefined;
+  projectId?: string | undefined;
 }
 
 /** The stored answers among `keys` (one statement for a whole batch of lookups). */
@@ -40,4 +42,9 @@ export async function putCachedResponses(db: Db, rows: readonly CachedResponseRo
     .insert(llmResponses)
     .values([...rows])
     .onConflictDoNothing();
+}
+
+/** Forgets the answers a project's runs stored (with the project's other data). */
+export async function deleteCachedResponsesOfProject(db: Db, projectId: string): Promise<void> {
+  await db.delete(llmResponses).where(eq(llmResponses.projectId, projectId));
 }

@@ -15,15 +15,23 @@ import { createdAt } from './columns.ts';
  * The response cache, which is also what makes resume free: the key is a hash of the exact request (model, messages or
  * prompt, sampling parameters, sample index), so a repeated call is answered from here without touching the provider.
  */
-export const llmResponses = pgTable('llm_responses', {
-  key: text('key').primaryKey(),
-  model: text('model').notNull(),
-  text: text('text').notNull(),
-  inputTokens: integer('input_tokens').notNull(),
-  outputTokens: integer('output_tokens').notNull(),
-  finishReason: text('finish_reason'),
-  createdAt: createdAt(),
-});
+export const llmResponses = pgTable(
+  'llm_responses',
+  {
+    key: text('key').primaryKey(),
+    /** The tenant whose call stored it: part of the key, so no tenant is ever answered from another's calls. */
+    tenantId: text('tenant_id'),
+    /** The project whose run stored it: deleting the project deletes its answers. */
+    projectId: text('project_id'),
+    model: text('model').notNull(),
+    text: text('text').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    finishReason: text('finish_reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('llm_responses_project_idx').on(t.projectId)],
+);
 
 /** One row per attempt (provider call or cache hit), for accounting per run and stage and for failure reasons. */
 export const llmCalls = pgTable(
