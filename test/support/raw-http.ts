@@ -67,7 +67,7 @@ export function sendAndCut(baseUrl: string, bytes: Buffer, how: 'end' | 'abort')
 
 export interface Operation {
   method: string;
-  /** OpenAPI path template, e.g. `/v1/runs/{id}/artifacts/{*}`. */
+  /** OpenAPI path template, e.g. `/v1/runs/{id}/artifacts/{path}`. */
   path: string;
   pathParams: string[];
   queryParams: string[];

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { polishOpenApi } from '../openapi-polish.ts';
 
 export const apiInfo = {
   title: 'Factual datagen service',
@@ -33,7 +34,7 @@ export default fp(async function openapi(app: FastifyInstance) {
       ],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => polishOpenApi(jsonSchemaTransformObject(input) as Record<string, unknown>) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

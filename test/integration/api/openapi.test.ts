@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
 import { renderOpenApi } from '../../../tools/openapi-document.ts';
@@ -24,5 +26,25 @@ describe('openapi/openapi.json', () => {
         expect(Object.keys(op.responses), `${method} ${path}`).toContain('404');
       }
     }
+  });
+
+  it("passes Redocly's recommended rules with no error and no warning", async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'openapi/openapi.json', '--format=summary'],
+      { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+    ).catch((error: { stdout: string; stderr: string }) => error);
+    const output = `${stdout}\n${stderr}`;
+    expect(output).toContain('Your API description is valid');
+    expect(output).not.toMatch(/warning|error/i);
+  }, 60_000);
+
+  it('gives every operation an operationId, unique, for generated clients', async () => {
+    const doc = JSON.parse(await readFile('openapi/openapi.json', 'utf8')) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -256,6 +256,10 @@ describe('the full composition', () => {
   it('writes both Axolotl configs with the §8 keys, each dataset typed by its file pattern', async () => {
     const pretraining = parseYaml(await artifact(first.id, 'pretraining_run/axolotl_pretraining_config.yaml'));
     const sft = parseYaml(await artifact(first.id, 'sft_run/sft_training_config.yaml'));
+    // A generated client encodes the `path` parameter's slashes: the same file either way.
+    expect(await artifact(first.id, 'sft_run%2Fsft_training_config.yaml')).toBe(
+      await artifact(first.id, 'sft_run/sft_training_config.yaml'),
+    );
     // §8.1: the base keys in order, then the W&B keys when a project is set and the hub keys when a model id is.
     const keysOf = (config: Record<string, unknown>) => [
       ...AXOLOTL_BASE_KEYS.map(([key]) => key),

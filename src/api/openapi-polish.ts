@@ -1,0 +1,148 @@
+/**
+ * The last pass over the generated OpenAPI document, so generated clients get what they need (pure):
+ * - an operationId per operation, chosen for client method names (`createRun`, `listRuns`, `getArtifact`…);
+ * - the wildcard artifact route as a named path parameter (`{path}`: the artifact's path, slashes included), which
+ *   clients can fill (the router's `{*}` is not a valid OpenAPI parameter);
+ * - descriptions for every tag;
+ * - a 400 on the operations that declared no 4xx: every route answers 400 to a URL it cannot accept (a NUL byte,
+ *   a malformed encoding), before any handler;
+ * - only the components something refers to (the zod provider also registers input twins nobody uses).
+ */
+type Json = Record<string, unknown>;
+
+const OPERATION_IDS: Record<string, string> = {
+  'post /v1/projects': 'createProject',
+  'get /v1/projects': 'listProjects',
+  'get /v1/projects/{id}': 'getProject',
+  'patch /v1/projects/{id}': 'updateProject',
+  'delete /v1/projects/{id}': 'deleteProject',
+  'post /v1/projects/{id}/sources': 'createSource',
+  'get /v1/projects/{id}/sources': 'listSources',
+  'get /v1/sources/{id}': 'getSource',
+  'patch /v1/sources/{id}': 'updateSource',
+  'delete /v1/sources/{id}': 'deleteSource',
+  'post /v1/sources/{id}/files': 'uploadFiles',
+  'get /v1/sources/{id}/files': 'listFiles',
+  'get /v1/files/{id}': 'getFile',
+  'delete /v1/files/{id}': 'deleteFile',
+  'get /v1/files/{id}/content': 'getFileContent',
+  'get /v1/files/{id}/text': 'getFileText',
+  'post /v1/projects/{id}/configs': 'createConfig',
+  'get /v1/projects/{id}/configs': 'listConfigs',
+  'get /v1/configs/{id}': 'getConfig',
+  'post /v1/projects/{id}/runs': 'createRun',
+  'get /v1/projects/{id}/runs': 'listRuns',
+  'get /v1/runs/{id}': 'getRun',
+  'post /v1/runs/{id}/cancel': 'cancelRun',
+  'get /v1/runs/{id}/events': 'listRunEvents',
+  'get /v1/runs/{id}/artifacts': 'listArtifacts',
+  'get /v1/runs/{id}/artifacts/{path}': 'getArtifact',
+  'get /v1/runs/{id}/bundle': 'getRunBundle',
+  'post /v1/runs/{id}/push': 'pushRunToHub',
+  'get /v1/runs/{id}/pushes': 'listHubPushes',
+  'get /v1/prompts': 'listPrompts',
+  'post /v1/projects/{id}/prompt-sets': 'createPromptSet',
+  'get /v1/projects/{id}/prompt-sets': 'listPromptSets',
+  'post /v1/projects/{id}/prompt-sets/upload': 'uploadPromptSet',
+  'get /v1/projects/{id}/prompt-sets/{name}': 'getPromptSet',
+  'get /healthz': 'getHealth',
+  'get /readyz': 'getReadiness',
+  'get /metrics': 'getMetrics',
+};
+
+export const TAG_DESCRIPTIONS: Record<string, string> = {
+  projects: "A team's workspace: its sources, configs, prompt sets and runs",
+  sources: "A named group of documents (one of the original's input_dirs) with its per-directory settings",
+  files: 'Uploaded documents (txt, md, pdf, docx, jsonl, json) and their extracted text',
+  configs: "Composition configs in the original's config.yaml layout (YAML or JSON), validated and immutable",
+  runs: 'Runs of a config: status, outcome, events, cancel, hub pushes',
+  artifacts: "A run's output tree: one file, the list, or the whole tree as a tar.gz",
+  prompts: 'The bundled prompts and the prompt sets a project uploads to replace them',
+  ops: 'Health, readiness and Prometheus metrics',
+};
+
+const WILDCARD = '/v1/runs/{id}/artifacts/{*}';
+const ARTIFACT_PATH = '/v1/runs/{id}/artifacts/{path}';
+
+export function polishOpenApi(document: Json): Json {
+  const paths = { ...(document.paths as Record<string, Record<string, Json>>) };
+  if (paths[WILDCARD]) {
+    paths[ARTIFACT_PATH] = renameWildcard(paths[WILDCARD]);
+    delete paths[WILDCARD];
+  }
+  const badRequest = findBadRequest(paths);
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const id = OPERATION_IDS[`${method} ${path}`];
+      if (id) operation.operationId = id;
+      const responses = (operation.responses ?? {}) as Record<string, unknown>;
+      if (badRequest && !Object.keys(responses).some((status) => status.startsWith('4'))) {
+        operation.responses = { ...responses, 400: badRequest };
+      }
+    }
+  }
+  const tags = ((document.tags as Array<{ name: string }>) ?? []).map((tag) => ({
+    ...tag,
+    description: TAG_DESCRIPTIONS[tag.name] ?? tag.name,
+  }));
+  const polished = { ...document, paths, tags };
+  return { ...polished, components: usedComponents(polished) };
+}
+
+function renameWildcard(operations: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [method, operation] of Object.entries(operations)) {
+    const parameters = ((operation.parameters as Json[]) ?? []).map((p) =>
+      p.in === 'path' && p.name === '*'
+        ? {
+            ...p,
+            name: 'path',
+            description:
+              "The artifact's path in the output tree, e.g. `sft_run/sft_training_config.yaml` (slashes may be sent as they are or as %2F)",
+            schema: { type: 'string' },
+          }
+        : p,
+    );
+    out[method] = { ...operation, parameters };
+  }
+  return out;
+}
+
+/** The 400 response some operation already declares, reused for those that declare no 4xx. */
+function findBadRequest(paths: Record<string, Record<string, Json>>): unknown {
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const found = (operation.responses as Record<string, unknown> | undefined)?.['400'];
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The components reachable from the paths (and from each other), everything else dropped. */
+function usedComponents(document: Json): Json {
+  const components = (document.components ?? {}) as Record<string, Record<string, unknown>>;
+  const schemas = components.schemas ?? {};
+  const used = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+        const name = v.slice('#/components/schemas/'.length);
+        if (!used.has(name)) {
+          used.add(name);
+          visit(schemas[name]);
+        }
+      } else visit(v);
+    }
+  };
+  visit(document.paths);
+  return {
+    ...components,
+    schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))),
+  };
+}
