@@ -249,7 +249,7 @@ export interface paths {
         };
         /**
          * Events of a run: a JSON page, or a live stream with `Accept: text/event-stream`
-         * @description JSON: `?after=<next_cursor>` pages through events. SSE: events as they happen (`id`, `event` = type, `data` = JSON); resumes after `Last-Event-ID`; the stream ends once the run has finished and every event was sent.
+         * @description JSON: `?cursor=<next_cursor>` pages through events; `next_cursor` is null once the run has ended and every event was returned, and otherwise where to ask again (a running run has more to come). SSE: events as they happen (`id`, `event` = type, `data` = JSON); resumes after `Last-Event-ID`; the stream ends once the run has finished and every event was sent.
          */
         get: operations["listRunEvents"];
         put?: never;
@@ -2188,7 +2188,9 @@ export interface operations {
     listRunEvents: {
         parameters: {
             query?: {
-                /** @description Return events after this id (`next_cursor` of the previous page) */
+                /** @description Return events after this one: the `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description Older name of `cursor` */
                 after?: string;
                 limit?: number;
             };

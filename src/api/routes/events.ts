@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RunEventRow } from '../../db/queries/run-events.ts';
-import { listEvents } from '../../db/queries/run-events.ts';
+import { hasEventUpTo, listEvents } from '../../db/queries/run-events.ts';
 import { getRun, getRunById } from '../../db/queries/runs.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -46,15 +46,21 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         tags: ['runs'],
         summary: 'Events of a run: a JSON page, or a live stream with `Accept: text/event-stream`',
         description:
-          'JSON: `?after=<next_cursor>` pages through events. SSE: events as they happen (`id`, `event` = type, `data` = JSON); ' +
+          'JSON: `?cursor=<next_cursor>` pages through events; `next_cursor` is null once the run has ended and every event was ' +
+          'returned, and otherwise where to ask again (a running run has more to come). SSE: events as they happen (`id`, `event` = type, `data` = JSON); ' +
           'resumes after `Last-Event-ID`; the stream ends once the run has finished and every event was sent.',
         params: IdParam('Run', 'run'),
         querystring: z.object({
+          cursor: z
+            .string()
+            .regex(EVENT_ID, 'an event id (digits, as `next_cursor` gives them)')
+            .optional()
+            .describe('Return events after this one: the `next_cursor` of the previous page'),
           after: z
             .string()
             .regex(EVENT_ID, 'an event id (digits, as `next_cursor` gives them)')
             .optional()
-            .describe('Return events after this id (`next_cursor` of the previous page)'),
+            .describe('Older name of `cursor`'),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
         response: {
@@ -72,11 +78,21 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
           errors: [{ path: 'headers.last-event-id', message: 'an event id (up to 15 digits)' }],
         });
       }
-      const after = Number(request.query.after ?? lastEventId ?? 0);
+      const given = request.query.cursor ?? request.query.after;
+      const after = Number(given ?? lastEventId ?? 0);
       if (!(request.headers.accept ?? '').includes('text/event-stream')) {
         const items = await listEvents(deps.db, run.id, after, request.query.limit);
         const last = items[items.length - 1];
-        return { items: items.map(toEvent), next_cursor: last ? String(last.id) : (request.query.after ?? null) };
+        const position = last ? String(last.id) : (given ?? '0');
+        // The last page of an ended run (its end event returned) has no next one; otherwise the next events come
+        // after `position`. The run is read again: it may have ended while the page was read.
+        const current = await getRunById(deps.db, run.id);
+        const ended =
+          items.length < request.query.limit &&
+          current !== undefined &&
+          terminal.has(current.status) &&
+          (await hasEventUpTo(deps.db, run.id, `run.${current.status}`, Number(position)));
+        return { items: items.map(toEvent), next_cursor: ended ? null : position };
       }
       reply.hijack();
       const res = reply.raw;

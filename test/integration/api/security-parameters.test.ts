@@ -213,3 +213,36 @@ describe('requests the HTTP parser refuses', () => {
     expect(huge).toMatch(/^HTTP\/1\.1 431/);
   });
 });
+
+describe('query parameters an operation does not take', () => {
+  it.each(operations.filter((op) => op.method === 'GET' && op.path !== '/metrics'))(
+    '$method $path answers ?bogus=1 with a 400 naming it',
+    async (op) => {
+      // The parameter check comes before the route looks anything up, so any id will do.
+      const path = fillPath(op.path, (name) => (name === 'id' ? (ids.run as string) : 'x'));
+      const response = await rawRequest(t.baseUrl, { method: op.method, path: `${path}?bogus=1` });
+      expect(response.status, response.body).toBe(400);
+      expect(isProblem(response)).toBe(true);
+      expect(response.body).toContain('querystring.bogus');
+    },
+  );
+});
+
+describe('the events page', () => {
+  it('pages with cursor, and says there is no next page once the ended run has returned its end event', async () => {
+    const first = await rawRequest(t.baseUrl, { method: 'GET', path: `/v1/runs/${ids.run}/events?limit=1` });
+    const page1 = JSON.parse(first.body) as { items: Array<{ id: number }>; next_cursor: string | null };
+    expect(page1.items).toHaveLength(1);
+    expect(page1.next_cursor).toBe(String(page1.items[0]?.id));
+    let cursor = page1.next_cursor;
+    const seen = [...page1.items];
+    while (cursor !== null) {
+      const res = await rawRequest(t.baseUrl, { method: 'GET', path: `/v1/runs/${ids.run}/events?cursor=${cursor}` });
+      const page = JSON.parse(res.body) as { items: Array<{ id: number; type: string }>; next_cursor: string | null };
+      seen.push(...page.items);
+      cursor = page.next_cursor;
+    }
+    expect((seen as Array<{ type?: string }>).some((e) => e.type === 'run.canceled')).toBe(true);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);
+  });
+});
