@@ -43,6 +43,7 @@ export interface CreateRunRequest {
   configId: string;
   idempotencyKey?: string | undefined;
   requestHash: string;
+  metadata?: Record<string, string> | undefined;
   /** Announce the run's end here (POST), signed with the secret when one is given. */
   webhook?: { url: string; secret?: string | undefined } | undefined;
 }
@@ -82,6 +83,7 @@ export async function createRun(
           sources,
           idempotencyKey: request.idempotencyKey ?? null,
           requestHash: request.requestHash,
+          metadata: request.metadata ?? null,
           webhookUrl: request.webhook?.url ?? null,
           webhookSecretSealed: request.webhook?.secret ? deps.secretBox.seal(request.webhook.secret) : null,
         },
@@ -177,6 +179,7 @@ export function runSummaryDocument(r: RunRow) {
     status: r.status,
     outcome: r.outcome ? outcomeDocument(r.outcome) : null,
     error: r.error,
+    metadata: r.metadata ?? {},
     webhook_url: r.webhookUrl,
     created_at: r.createdAt.toISOString(),
     started_at: r.startedAt?.toISOString() ?? null,
@@ -191,7 +194,8 @@ export interface StageStatus {
   detail: string | null;
   error: string | null;
   dependsOn: string[];
-  items: { total: number; pending: number; done: number; failed: number; dropped: number };
+  /** `not_processed`: items a canceled or failed run left pending, which will never be processed. */
+  items: { total: number; pending: number; done: number; failed: number; dropped: number; not_processed: number };
   reasons: Record<string, number>;
   llm: Omit<StageUsage, 'reasons'>;
   startedAt: string | null;
@@ -204,6 +208,8 @@ export async function runStatus(db: Db, run: RunRow) {
     itemCountsByStage(db, run.id),
     usageByStage(db, run.id),
   ]);
+  // A run that ended without finishing leaves items pending that nothing will process: say so, not "pending".
+  const stopped = run.status === 'canceled' || run.status === 'failed';
   const stageStatus: StageStatus[] = stages.map((s) => {
     const c = counts.get(s.name);
     const u = usage.get(s.name);
@@ -216,10 +222,11 @@ export async function runStatus(db: Db, run: RunRow) {
       dependsOn: s.dependsOn,
       items: {
         total: c?.total ?? 0,
-        pending: c?.pending ?? 0,
+        pending: stopped ? 0 : (c?.pending ?? 0),
         done: c?.done ?? 0,
         failed: c?.failed ?? 0,
         dropped: c?.dropped ?? 0,
+        not_processed: stopped ? (c?.pending ?? 0) : 0,
       },
       reasons: { ...(c?.reasons ?? {}), ...(u?.reasons ?? {}) },
       llm: {
@@ -237,7 +244,7 @@ export async function runStatus(db: Db, run: RunRow) {
   const totals = stageStatus.reduce(
     (t, s) => ({
       items: t.items + s.items.total,
-      settled: t.settled + s.items.total - s.items.pending,
+      settled: t.settled + s.items.total - s.items.pending - s.items.not_processed,
       calls: t.calls + s.llm.calls,
       inputTokens: t.inputTokens + s.llm.inputTokens,
       outputTokens: t.outputTokens + s.llm.outputTokens,
@@ -251,7 +258,15 @@ export async function runStatus(db: Db, run: RunRow) {
   const partial = active
     .filter((s) => s.state === 'running' || s.state === 'finishing')
     .reduce((p, s) => p + (s.items.total > 0 ? (s.items.total - s.items.pending) / s.items.total : 0), 0);
-  const progress = active.length === 0 ? 1 : Math.min(1, (settledStages + partial) / active.length);
+  const notProcessed = stageStatus.reduce((n, s) => n + s.items.not_processed, 0);
+  // A stopped run's progress is the share of its items that settled (its canceled stages did not finish anything).
+  const progress = stopped
+    ? totals.items === 0
+      ? 1
+      : (totals.items - notProcessed) / totals.items
+    : active.length === 0
+      ? 1
+      : Math.min(1, (settledStages + partial) / active.length);
   let etaSeconds: number | null = null;
   if (run.status === 'running' && run.startedAt && progress > 0.02) {
     const elapsed = (Date.now() - run.startedAt.getTime()) / 1000;

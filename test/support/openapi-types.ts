@@ -179,7 +179,8 @@ export interface paths {
         get: operations["getConfig"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a config no run has used */
+        delete: operations["deleteConfig"];
         options?: never;
         head?: never;
         patch?: never;
@@ -192,7 +193,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the runs of a project */
+        /** List the runs of a project, newest first */
         get: operations["listRuns"];
         put?: never;
         /**
@@ -217,7 +218,8 @@ export interface paths {
         get: operations["getRun"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a finished run with its events and artifacts */
+        delete: operations["deleteRun"];
         options?: never;
         head?: never;
         patch?: never;
@@ -530,6 +532,10 @@ export interface components {
         RunCreateInput: {
             /** @description The config to run (`cfg_…`) */
             config_id: string;
+            /** @description Your own labels for the run (up to 16 keys of 64 characters, values of 512) */
+            metadata?: {
+                [key: string]: string;
+            };
             webhook?: {
                 /** @description Receives a POST when the run ends (any final status), with the run summary and its outcome */
                 url: string;
@@ -724,6 +730,8 @@ export interface components {
                 done: number;
                 failed: number;
                 dropped: number;
+                /** @description Items a canceled or failed run left unprocessed (total = pending + done + failed + dropped + not_processed) */
+                not_processed: number;
             };
             /** @description Dropped/failed items and LLM retries, counted by reason */
             reasons: {
@@ -766,6 +774,10 @@ export interface components {
                 cost: number;
             };
             stages: components["schemas"]["StageStatus"][];
+            /** @description Your own labels for the run (up to 16 keys of 64 characters, values of 512) */
+            metadata: {
+                [key: string]: string;
+            };
             /** @description Where the run's end is announced (its secret is write-only) */
             webhook_url: string | null;
             created_at: string;
@@ -783,6 +795,10 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
             outcome: components["schemas"]["RunOutcome"];
             error: string | null;
+            /** @description Your own labels for the run (up to 16 keys of 64 characters, values of 512) */
+            metadata: {
+                [key: string]: string;
+            };
             webhook_url: string | null;
             created_at: string;
             started_at: string | null;
@@ -1938,6 +1954,63 @@ export interface operations {
             };
         };
     };
+    deleteConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Config id (`cfg_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A run used the config (delete those runs first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
@@ -1945,6 +2018,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only runs in these states, comma-separated (`failed,canceled`) */
+                status?: string;
             };
             header?: never;
             path: {
@@ -2117,6 +2192,63 @@ export interface operations {
             };
             /** @description No such resource (or it belongs to another tenant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id (`run_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run is queued or running: cancel it first */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

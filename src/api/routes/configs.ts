@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { parseCompositionConfig } from '../../config/composition/parse.ts';
 import { isBundledPromptSet, promptSetReferences } from '../../config/composition/prompt-sets.ts';
 import { subsetWarnings } from '../../config/composition/warnings.ts';
-import { type ConfigView, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
+import { type ConfigView, deleteConfig, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
 import { getProject } from '../../db/queries/projects.ts';
 import { listPromptSets } from '../../db/queries/prompt-sets.ts';
+import { configInUse } from '../../db/queries/runs.ts';
 import { allSourcesOfProject } from '../../db/queries/sources.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -150,6 +151,31 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       const config = await getConfig(db, request.tenantId, request.params.id);
       if (!config) throw notFound('config', request.params.id);
       return toConfig(config);
+    },
+  );
+
+  app.delete(
+    '/v1/configs/:id',
+    {
+      schema: {
+        tags: ['configs'],
+        summary: 'Delete a config no run has used',
+        params: IdParam('Config', 'cfg'),
+        response: {
+          204: z.null().describe('Deleted'),
+          ...problemResponses,
+          409: problemResponses[400].describe('A run used the config (delete those runs first)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const config = await getConfig(db, request.tenantId, request.params.id);
+      if (!config) throw notFound('config', request.params.id);
+      if (await configInUse(db, config.id)) {
+        throw new ServiceError('conflict', `config ${config.id} is used by a run: delete its runs first`);
+      }
+      await deleteConfig(db, config.id);
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,13 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getProject } from '../../db/queries/projects.ts';
-import { getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
+import { deleteRun, getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
 import { cancelRun, createRun, runStatus, runSummaryDocument } from '../../jobs/runs.ts';
-import { notFound } from '../../lib/errors.ts';
+import { notFound, ServiceError } from '../../lib/errors.ts';
 import { hashOf } from '../../lib/hash.ts';
 import { outcomeDocument } from '../../lib/run-outcome.ts';
 import type { AppDeps } from '../deps.ts';
 import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
+
+/** The client's own labels for a run, as OpenAI's `metadata`: up to 16 string pairs. */
+const Metadata = z
+  .record(z.string().min(1).max(64), z.string().max(512))
+  .refine((m) => Object.keys(m).length <= 16, 'at most 16 keys')
+  .describe('Your own labels for the run (up to 16 keys of 64 characters, values of 512)');
 
 const runState = z
   .enum(['queued', 'running', 'succeeded', 'succeeded_with_drops', 'failed', 'canceled'])
@@ -51,6 +57,11 @@ const StageStatus = z
       done: z.number(),
       failed: z.number(),
       dropped: z.number(),
+      not_processed: z
+        .number()
+        .describe(
+          'Items a canceled or failed run left unprocessed (total = pending + done + failed + dropped + not_processed)',
+        ),
     }),
     reasons: z.record(z.string(), z.number()).describe('Dropped/failed items and LLM retries, counted by reason'),
     llm: z.object({
@@ -87,6 +98,7 @@ export const RunStatus = z
       cost: z.number(),
     }),
     stages: z.array(StageStatus),
+    metadata: Metadata,
     webhook_url: z.string().nullable().describe("Where the run's end is announced (its secret is write-only)"),
     created_at: z.string(),
     started_at: z.string().nullable(),
@@ -102,6 +114,7 @@ const RunSummary = z
     status: runState,
     outcome: Outcome,
     error: z.string().nullable(),
+    metadata: Metadata,
     webhook_url: z.string().nullable(),
     created_at: z.string(),
     started_at: z.string().nullable(),
@@ -134,6 +147,7 @@ async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeo
       cost: s.totals.cost,
     },
     webhook_url: run.webhookUrl,
+    metadata: run.metadata ?? {},
     stages: s.stages.map((st) => ({
       name: st.name,
       kind: st.kind,
@@ -177,6 +191,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         body: z
           .object({
             config_id: z.string().min(1).max(100).describe('The config to run (`cfg_…`)'),
+            metadata: Metadata.optional(),
             webhook: z
               .object({
                 url: z
@@ -223,6 +238,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         // The secret stays out of the stored request hash.
         requestHash: hashOf({ ...request.body, webhook: request.body.webhook?.url }),
         webhook: request.body.webhook,
+        metadata: request.body.metadata,
       });
       return reply
         .code(created ? 201 : 200)
@@ -236,16 +252,24 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags: ['runs'],
-        summary: 'List the runs of a project',
+        summary: 'List the runs of a project, newest first',
         params: IdParam('Project', 'proj'),
-        querystring: PageQuery,
+        querystring: PageQuery.extend({
+          status: z
+            .string()
+            .max(200)
+            .transform((v) => v.split(','))
+            .pipe(z.array(runState))
+            .optional()
+            .describe('Only runs in these states, comma-separated (`failed,canceled`)'),
+        }),
         response: { 200: pageOf(RunSummary, 'RunPage'), ...problemResponses },
       },
     },
     async (request) => {
       const project = await getProject(db, request.tenantId, request.params.id);
       if (!project) throw notFound('project', request.params.id);
-      const page = await listRuns(db, request.tenantId, project.id, request.query);
+      const page = await listRuns(db, request.tenantId, project.id, request.query, request.query.status);
       return { items: page.items.map(toSummary), next_cursor: page.nextCursor };
     },
   );
@@ -288,6 +312,33 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       const canceled = await cancelRun(db, run);
       if (canceled.webhookUrl) await deps.jobs.sendRunWebhook(canceled.id);
       return statusDocument(deps, canceled);
+    },
+  );
+
+  app.delete(
+    '/v1/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Delete a finished run with its events and artifacts',
+        params,
+        response: {
+          204: z.null().describe('Deleted'),
+          ...problemResponses,
+          409: problemResponses[400].describe('The run is queued or running: cancel it first'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = await getRun(db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      if (run.status === 'queued' || run.status === 'running') {
+        throw new ServiceError('conflict', `run ${run.id} is ${run.status}: cancel it first`);
+      }
+      await deleteRun(db, run.id);
+      // Rows first: a crash in between leaves only unreachable blobs, never rows pointing at missing ones.
+      await deps.blobs.deletePrefix(`runs/${run.id}`);
+      return reply.code(204).send(null);
     },
   );
 };

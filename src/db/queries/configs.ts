@@ -45,6 +45,10 @@ export async function getConfig(db: Db, tenantId: string, id: string): Promise<C
 }
 
 /** For the worker only: the document together with its secrets. */
+export async function deleteConfig(db: Db, id: string): Promise<void> {
+  await db.delete(configs).where(eq(configs.id, id));
+}
+
 export async function getConfigWithSecrets(db: Db, id: string) {
   const [row] = await db.select().from(configs).where(eq(configs.id, id));
   return row;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { RunOutcome } from '../../lib/run-outcome.ts';
 import type { Db } from '../client.ts';
 import { type RunStatus, runStages, runs, type StageState } from '../schema/index.ts';
@@ -57,15 +57,40 @@ export async function findRunByIdempotencyKey(db: Db, projectId: string, key: st
   return row;
 }
 
-export async function listRuns(db: Db, tenantId: string, projectId: string, page: PageRequest) {
-  const after = decodeCursor(page.cursor);
+/** A project's runs, newest first (ids are time-ordered), optionally only those in one of `statuses`. */
+export async function listRuns(
+  db: Db,
+  tenantId: string,
+  projectId: string,
+  page: PageRequest,
+  statuses?: readonly RunStatus[],
+) {
+  const before = decodeCursor(page.cursor);
   const rows = await db
     .select()
     .from(runs)
-    .where(and(eq(runs.tenantId, tenantId), eq(runs.projectId, projectId), after ? gt(runs.id, after) : undefined))
-    .orderBy(asc(runs.id))
+    .where(
+      and(
+        eq(runs.tenantId, tenantId),
+        eq(runs.projectId, projectId),
+        before ? lt(runs.id, before) : undefined,
+        statuses && statuses.length > 0 ? inArray(runs.status, [...statuses]) : undefined,
+      ),
+    )
+    .orderBy(desc(runs.id))
     .limit(page.limit + 1);
   return toPage(rows, page.limit, (r) => r.id);
+}
+
+/** Deletes a run's rows (stages, items, events, artifacts and pushes go with it by cascade). */
+export async function deleteRun(db: Db, id: string): Promise<void> {
+  await db.delete(runs).where(eq(runs.id, id));
+}
+
+/** Whether any run uses the config. */
+export async function configInUse(db: Db, configId: string): Promise<boolean> {
+  const [row] = await db.select({ id: runs.id }).from(runs).where(eq(runs.configId, configId)).limit(1);
+  return row !== undefined;
 }
 
 /** Moves a run from one of `from` to `to`; returns the row when this call made the transition. */

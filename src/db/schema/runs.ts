@@ -44,6 +44,8 @@ export const runs = pgTable(
     error: text('error'),
     /** Set when the run settles (lib/run-outcome.ts). */
     outcome: jsonb('outcome').$type<RunOutcome>(),
+    /** The client's own labels (string to string, as OpenAI's `metadata`), shown with the run. */
+    metadata: jsonb('metadata').$type<Record<string, string>>(),
     /** Where the run's end is announced (POST), and the HMAC secret that signs it, sealed (write-only). */
     webhookUrl: text('webhook_url'),
     webhookSecretSealed: text('webhook_secret_sealed'),

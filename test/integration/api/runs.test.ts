@@ -124,6 +124,54 @@ describe('runs', () => {
     expect(list.data?.items.filter((r) => r.id === first.data?.id)).toHaveLength(1);
   });
 
+  it('lists runs newest first, filters by status, keeps metadata, and deletes finished runs and unused configs', async () => {
+    const labelled = await t.client.POST('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId } },
+      body: { config_id: configId, metadata: { team: 'docs', ticket: 'DOC-12' } },
+    });
+    expect(labelled.data?.metadata).toEqual({ team: 'docs', ticket: 'DOC-12' });
+    const newest = labelled.data?.id as string;
+    const page = await t.client.GET('/v1/projects/{id}/runs', { params: { path: { id: projectId } } });
+    const ids = page.data?.items.map((r) => r.id) ?? [];
+    expect(ids[0]).toBe(newest);
+    expect([...ids].sort().reverse()).toEqual(ids);
+    expect(page.data?.items[0]?.metadata).toEqual({ team: 'docs', ticket: 'DOC-12' });
+    await waitFor(
+      async () => {
+        const r = await t.client.GET('/v1/runs/{id}', { params: { path: { id: newest } } });
+        return r.data && TERMINAL_RUN_STATUSES.includes(r.data.status) ? r.data : undefined;
+      },
+      { what: 'the labelled run to finish', timeoutMs: 60_000 },
+    );
+    const succeeded = await t.client.GET('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId }, query: { status: 'succeeded' } as never },
+    });
+    expect(succeeded.data?.items.every((r) => r.status === 'succeeded')).toBe(true);
+    const bad = await fetch(`${t.baseUrl}/v1/projects/${projectId}/runs?status=done`);
+    expect(bad.status).toBe(400);
+    const tooMany = await t.client.POST('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId } },
+      body: { config_id: configId, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+    });
+    expect(tooMany.response.status).toBe(400);
+
+    // A config in use cannot go; its run can, with its artifacts; then the config can.
+    const inUse = await fetch(`${t.baseUrl}/v1/configs/${configId}`, { method: 'DELETE' });
+    expect(inUse.status).toBe(409);
+    const gone = await fetch(`${t.baseUrl}/v1/runs/${newest}`, { method: 'DELETE' });
+    expect(gone.status).toBe(204);
+    expect((await fetch(`${t.baseUrl}/v1/runs/${newest}`)).status).toBe(404);
+    expect((await fetch(`${t.baseUrl}/v1/runs/${newest}/artifacts`)).status).toBe(404);
+    const unused = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: 'dataset_context: never run\n',
+    });
+    const unusedId = ((await unused.json()) as { id: string }).id;
+    expect((await fetch(`${t.baseUrl}/v1/configs/${unusedId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${t.baseUrl}/v1/configs/${unusedId}`)).status).toBe(404);
+  });
+
   it('rejects unknown configs and unknown ids precisely', async () => {
     const res = await t.client.POST('/v1/projects/{id}/runs', {
       params: { path: { id: projectId } },

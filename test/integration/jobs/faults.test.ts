@@ -115,6 +115,10 @@ describe('faults', () => {
     expect(again.response.headers.get('content-type')).toContain('application/problem+json');
     expect((await stageOf(runId))?.items.done).toBe(0);
     expect((await status(runId))?.status).toBe('canceled');
+    // Coherent afterwards: nothing is left "pending", the unprocessed items are said to be so, progress is what settled.
+    const items = (await stageOf(runId))?.items;
+    expect(items).toMatchObject({ pending: 0, not_processed: items?.total });
+    expect((await status(runId))?.progress).toBeLessThan(1);
   });
 
   // Last: it stops this service's worker.
