@@ -6,16 +6,18 @@
  * correction pipeline, which has its own `correction_completion_mode`.
  */
 import type { Size } from './fields.ts';
-import type { CompositionConfig } from './schema.ts';
+import { type CompositionConfig, defaultCompositionConfig } from './schema.ts';
 import { isUnsetSecret } from './secrets.ts';
 
-export type LlmSection =
-  | 'pdf_cleaning'
-  | 'representation_variation'
-  | 'factual_sft_settings'
-  | 'rag_data'
-  | 'correction_pipeline'
-  | 'transform_generic_data';
+export const LLM_SECTIONS = [
+  'pdf_cleaning',
+  'representation_variation',
+  'factual_sft_settings',
+  'rag_data',
+  'correction_pipeline',
+  'transform_generic_data',
+] as const;
+export type LlmSection = (typeof LLM_SECTIONS)[number];
 
 /** One OpenAI-compatible model endpoint: what the config names for a section's small or large model. */
 export interface Endpoint {
@@ -29,6 +31,8 @@ export interface Endpoint {
   /** USD per million tokens. */
   costPerMillionInput: number;
   costPerMillionOutput: number;
+  /** The config gave no price for this model (the default price was for another): costs show 0. */
+  unpriced?: boolean;
   /** Optional requests-per-minute limit for this endpoint (enforced per process). */
   rpm?: number;
   /** Optional tokens-per-minute limit (input estimate + max_tokens per request, enforced per process). */
@@ -89,7 +93,34 @@ function pair<P extends string, C extends string>(
   };
 }
 
+/**
+ * The endpoints of a section, with their prices. A price is for the model it was written for: when the config
+ * changes a model but leaves the price at the original's default (a price for another model), the calls show a
+ * cost of 0 and `unpriced`, rather than another model's price (the config's warnings say so).
+ */
 export function resolveEndpoints(config: CompositionConfig, secrets: Secrets, section: LlmSection): SectionEndpoints {
+  const configured = configuredEndpoints(config, secrets, section);
+  const defaults = configuredEndpoints(defaultConfig(), {}, section);
+  const priced = (mine: Endpoint, theirs: Endpoint): Endpoint =>
+    mine.model !== theirs.model &&
+    mine.costPerMillionInput === theirs.costPerMillionInput &&
+    mine.costPerMillionOutput === theirs.costPerMillionOutput
+      ? { ...mine, costPerMillionInput: 0, costPerMillionOutput: 0, unpriced: true }
+      : mine;
+  return {
+    ...configured,
+    small: priced(configured.small, defaults.small),
+    large: priced(configured.large, defaults.large),
+  };
+}
+
+let defaults: CompositionConfig | undefined;
+const defaultConfig = () => {
+  defaults ??= defaultCompositionConfig();
+  return defaults;
+};
+
+function configuredEndpoints(config: CompositionConfig, secrets: Secrets, section: LlmSection): SectionEndpoints {
   const completionMode = config.system.completion_mode;
   switch (section) {
     case 'pdf_cleaning': {

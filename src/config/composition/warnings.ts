@@ -4,6 +4,7 @@
  * happen so nothing is silently dropped (the original printed "unused kwargs" to a console nobody read).
  */
 import type { ProblemFieldError } from '../../lib/errors.ts';
+import { LLM_SECTIONS, resolveEndpoints } from './endpoints.ts';
 import { type CompositionConfig, defaultCompositionConfig } from './schema.ts';
 import { SECRET_SET_MARKER, secretEntries } from './secrets.ts';
 import { correctionUsesTemplate, ragUsesTemplate } from './sft-rendering.ts';
@@ -77,6 +78,18 @@ export function parseWarnings(raw: Readonly<Record<string, unknown>>, config: Co
     const given = (config[section] as Readonly<Record<string, unknown>>)[key];
     if (given !== (defaults[section] as Readonly<Record<string, unknown>>)[key]) {
       warnings.push({ path: `${section}.${key}`, message: `has no effect: ${why}` });
+    }
+  }
+  for (const section of LLM_SECTIONS) {
+    const endpoints = resolveEndpoints(config, {}, section);
+    for (const size of ['small', 'large'] as const) {
+      if (!endpoints[size].unpriced) continue;
+      warnings.push({
+        path: section,
+        message:
+          `no price for ${size} model "${endpoints[size].model}" (the default price is for another model): its calls ` +
+          `will show a cost of 0; set this section's ${size} input and output cost keys to track spend`,
+      });
     }
   }
   if (raw['dataset_context'] === undefined) {

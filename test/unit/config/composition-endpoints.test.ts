@@ -10,6 +10,7 @@ import {
   resolveEmbeddings,
   resolveEndpoints,
 } from '../../../src/config/composition/endpoints.ts';
+import { parseCompositionConfig } from '../../../src/config/composition/parse.ts';
 import { compositionConfigSchema, defaultCompositionConfig } from '../../../src/config/composition/schema.ts';
 import { splitSecrets } from '../../../src/config/composition/secrets.ts';
 
@@ -133,5 +134,26 @@ describe('chunk sizes, concurrency, embeddings', () => {
     });
     const { document, secrets } = splitSecrets(withEmbeddings);
     expect(resolveEmbeddings(document, secrets)).toEqual({ baseUrl: 'http://e:1/v1', model: 'm', apiKey: 'k' });
+  });
+});
+
+describe('prices', () => {
+  it('applies a price only to the model it was set for: another model with the default price costs 0, flagged', () => {
+    const config = defaultCompositionConfig();
+    config.rag_data.rag_small_model = 'my-local-model';
+    const changed = resolveEndpoints(config, {}, 'rag_data');
+    expect(changed.small).toMatchObject({ model: 'my-local-model', costPerMillionInput: 0, unpriced: true });
+    expect(changed.large.unpriced).toBeUndefined();
+    config.rag_data.rag_cost_per_million_small_input = 0.5;
+    expect(resolveEndpoints(config, {}, 'rag_data').small).toMatchObject({ costPerMillionInput: 0.5 });
+    expect(resolveEndpoints(config, {}, 'rag_data').small.unpriced).toBeUndefined();
+  });
+
+  it('warns about every model whose calls will show no cost', () => {
+    const result = parseCompositionConfig('dataset_context: x\nrag_data:\n  rag_small_model: my-local-model\n', 'yaml');
+    if (!result.ok) throw new Error('rejected');
+    expect(result.warnings).toEqual([
+      { path: 'rag_data', message: expect.stringMatching(/^no price for small model "my-local-model"/) },
+    ]);
   });
 });
