@@ -7,8 +7,16 @@
 const baseName = (name: string) => name.split(/[\\/]/).at(-1) ?? name;
 
 export const outputTree = {
-  /** Ingest: the text extracted from one uploaded file. */
-  extractedText: (source: string, fileName: string) => `extracted_text/${source}/${fileName}.txt`,
+  /**
+   * Ingest: the text extracted from one uploaded file, named as the original names it: the file's name with `.txt`
+   * for its extension (`manual.pdf` → `manual.txt`, `notes.txt` → `notes.txt`). `siblings`: the other file names of
+   * the source; when two share a stem (`a.pdf`, `a.docx`) each keeps its full name (`a.pdf.txt`) so neither is lost.
+   */
+  extractedText: (source: string, fileName: string, siblings: readonly string[] = []) => {
+    const stem = (name: string) => name.replace(/\.[^./]+$/, '');
+    const clash = siblings.some((other) => other !== fileName && stem(other) === stem(fileName));
+    return `extracted_text/${source}/${clash ? fileName : stem(fileName)}.txt`;
+  },
   /** Ingest: one line per file with its format, size and document count. */
   ingestReport: 'extracted_text/ingest_report.json',
   /** PDF cleaning: one cleaned text per PDF, named after the PDF without its extension. */

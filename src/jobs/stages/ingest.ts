@@ -55,7 +55,8 @@ export function createIngestStage(deps: StageDeps): ItemStageDefinition<IngestIn
       for (const { output } of outputs) {
         const documents = await readExtractedDocuments(deps, output.textBlobKey);
         const text = documents.map((d) => d.text).join('\n\n');
-        await ctx.writeArtifact(outputTree.extractedText(output.sourceName, output.fileName), text);
+        const siblings = outputs.filter((o) => o.output.sourceName === output.sourceName).map((o) => o.output.fileName);
+        await ctx.writeArtifact(outputTree.extractedText(output.sourceName, output.fileName, siblings), text);
         report.push({
           file: output.fileName,
           source: output.sourceName,
