@@ -12,9 +12,13 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
 COPY prompts ./prompts
+COPY prompts-local ./prompts-local
+# The npm scripts users are told to run (apikey, check-prompt, fake-llm, fake-hub) live in tools/.
+COPY tools ./tools
 RUN mkdir -p /data && chown -R node:node /data
 USER node
 EXPOSE 8080
 VOLUME ["/data"]
-HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# An API process answers on PORT; a worker-only process on METRICS_PORT (set it for workers).
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||process.env.PORT)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]

@@ -167,7 +167,10 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   // A worker-only process has no HTTP API; it serves its metrics alone when asked to.
   let metricsServer: Server | undefined;
   if (!app && settings.metricsPort !== undefined) {
-    metricsServer = await serveMetrics(metrics, settings.host ?? '0.0.0.0', settings.metricsPort);
+    metricsServer = await serveMetrics(metrics, settings.host ?? '127.0.0.1', settings.metricsPort, async () => {
+      await database.db.execute('select 1');
+      await queue.ping();
+    });
   }
 
   return {
@@ -191,12 +194,29 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   };
 }
 
-async function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
+/**
+ * A worker-only process's ops server: `GET /metrics`, `GET /healthz` (the process answers) and `GET /readyz` (its
+ * database and queue answer). It has no API keys to check, so it listens on loopback unless HOST says otherwise.
+ */
+async function serveMetrics(
+  registry: Registry,
+  host: string,
+  port: number,
+  checkReady: () => Promise<void>,
+): Promise<Server> {
+  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      checkReady()
+        .then(() => json(res, 200, { status: 'ready' }))
+        .catch((error: unknown) => json(res, 503, { status: 'unavailable', reason: String(error) }));
       return;
     }
+    if (path !== '/metrics') return void res.writeHead(404).end();
     registry
       .metrics()
       .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))

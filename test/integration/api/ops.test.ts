@@ -31,9 +31,9 @@ describe('ops endpoints', () => {
     expect(t.database).toBeDefined();
   });
 
-  it('serves /metrics from a worker-only process when METRICS_PORT is set', async () => {
+  it('serves /metrics, /healthz and /readyz from a worker-only process when METRICS_PORT is set, on loopback by default', async () => {
     const worker = await startService(
-      loadSettings({}, { dataDir: t.dataDir, logLevel: 'silent', role: 'worker', metricsPort: 0, host: '127.0.0.1' }),
+      loadSettings({}, { dataDir: t.dataDir, logLevel: 'silent', role: 'worker', metricsPort: 0 }),
       { database: t.database, logger: pino({ level: 'silent' }) },
     );
     try {
@@ -43,6 +43,12 @@ describe('ops endpoints', () => {
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('# TYPE datagen_jobs_total counter');
+      expect((address as { address: string }).address).toBe('127.0.0.1');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+      expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
     } finally {
       await worker.stop();
     }
