@@ -30,6 +30,8 @@ const OPERATION_IDS: Record<string, string> = {
   'post /v1/projects/{id}/configs': 'createConfig',
   'get /v1/projects/{id}/configs': 'listConfigs',
   'get /v1/configs/{id}': 'getConfig',
+  'get /v1/config-schema': 'getConfigSchema',
+  'get /v1/config-defaults': 'getConfigDefaults',
   'delete /v1/configs/{id}': 'deleteConfig',
   'post /v1/projects/{id}/runs': 'createRun',
   'get /v1/projects/{id}/runs': 'listRuns',
@@ -88,7 +90,40 @@ export function polishOpenApi(document: Json): Json {
     description: TAG_DESCRIPTIONS[tag.name] ?? tag.name,
   }));
   const polished = { ...document, paths, tags };
-  return { ...polished, components: usedComponents(polished) };
+  return withoutInputSuffixes({ ...polished, components: usedComponents(polished) });
+}
+
+/**
+ * The zod provider names a request body's schema `<id>Input`; where no output schema holds the plain name, the
+ * plain name is the one clients should see (`RunCreate`, not `RunCreateInput`).
+ */
+function withoutInputSuffixes(document: Json): Json {
+  const schemas = ((document.components as Json | undefined)?.schemas ?? {}) as Record<string, unknown>;
+  const renames = new Map<string, string>();
+  for (const name of Object.keys(schemas)) {
+    const plain = name.replace(/(Input)+$/, '');
+    if (plain !== name && plain !== '' && !(plain in schemas) && ![...renames.values()].includes(plain)) {
+      renames.set(name, plain);
+    }
+  }
+  if (renames.size === 0) return document;
+  const text = JSON.stringify(document, (key, value) => {
+    if (key === '$ref' && typeof value === 'string') {
+      const name = value.slice('#/components/schemas/'.length);
+      const renamed = renames.get(name);
+      return renamed ? `#/components/schemas/${renamed}` : value;
+    }
+    return value;
+  });
+  const renamed = JSON.parse(text) as Json;
+  const components = renamed.components as Json;
+  components.schemas = Object.fromEntries(
+    Object.entries(components.schemas as Record<string, unknown>).map(([name, schema]) => [
+      renames.get(name) ?? name,
+      schema,
+    ]),
+  );
+  return renamed;
 }
 
 function renameWildcard(operations: Record<string, Json>): Record<string, Json> {

@@ -186,6 +186,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/config-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema of a config body: every key, its type, default and description */
+        get: operations["getConfigSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/config-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The effective config when nothing is given: every default, in the original layout */
+        get: operations["getConfigDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{id}/runs": {
         parameters: {
             query?: never;
@@ -483,16 +517,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ProjectCreateInput: {
+        ProjectCreate: {
             /** @description A human-readable name */
             name: string;
             description?: string;
         };
-        ProjectPatchInput: {
+        ProjectPatch: {
             name?: string;
             description?: string;
         };
-        HubPushCreateInput: {
+        HubPushCreate: {
             /** @description The dataset repo to publish to, `owner/name`; created when it does not exist */
             repo: string;
             /** @description A token with write access. Write-only. Default: the run config's `model_auto_train.huggingface_token`, else the service's HF_TOKEN */
@@ -505,31 +539,623 @@ export interface components {
             /** @default main */
             branch: string;
         };
-        SourceCreateInput: {
+        SourceCreate: {
             /** @description Used in output names such as `representation_variation_<name>`; the config refers to it in `path.input_dirs[].path` */
             name: string;
             settings?: {
                 [key: string]: unknown;
             };
         };
-        SourcePatchInput: {
+        SourcePatch: {
             /** @description Used in output names such as `representation_variation_<name>`; the config refers to it in `path.input_dirs[].path` */
             name?: string;
             settings?: {
                 [key: string]: unknown;
             };
         };
-        FileUploadInput: {
+        FileUpload: {
             /**
              * Format: binary
              * @description Repeat the part for several files
              */
             file: string;
         };
-        CompositionConfigInputInput: {
-            [key: string]: unknown;
+        CompositionConfig: {
+            /**
+             * @default factual-datagen-pipeline
+             * @constant
+             */
+            pipeline: "factual-datagen-pipeline";
+            /**
+             * @default [
+             *       "factual_sft",
+             *       "template_kwargs",
+             *       "generic_dataset_paths",
+             *       "generic_dataset_percentages",
+             *       "other_pretrain_kwargs",
+             *       "other_finetune_kwargs",
+             *       "input_dirs"
+             *     ]
+             */
+            no_flatten: string[];
+            /** @default the documents */
+            dataset_context: string;
+            /** @default true */
+            do_not_use_llm_for_pdf_processing: boolean;
+            /** @default {} */
+            model_auto_train: {
+                /** @default false */
+                do_train: boolean;
+                /** @default  */
+                runpod_api_key: string;
+                /** @default  */
+                huggingface_token: string;
+                /** @default  */
+                wandb_api_key: string;
+                /** @default null */
+                pod_id: string | null;
+            };
+            /** @default {} */
+            model_auto_run: {
+                /** @default false */
+                do_run: boolean;
+                /** @default ./cache */
+                cache_dir: string;
+                /**
+                 * @default normal
+                 * @enum {string}
+                 */
+                server_type: "normal" | "rag";
+            };
+            /** @default {} */
+            path: {
+                input_dirs?: {
+                    path: string;
+                    variation_generation_counts?: number;
+                    final_system_prompt_additional_context?: string;
+                    factual_gen_subset_size_per_way?: number;
+                    factual_gen_use_subset?: boolean;
+                    rag_subset_size?: number;
+                    rag_use_subset?: boolean;
+                    correction_subset_size?: number;
+                    correction_use_subset?: boolean;
+                }[];
+                output_dir?: string;
+                models_dir?: string;
+                huggingface_cache_dir?: string;
+            };
+            /** @default {} */
+            system: {
+                /** @default 1 */
+                number_of_factual_sft_generations_to_do: number;
+                /** @default 0.2 */
+                remove_system_prompt_ratio: number;
+                /** @default 0.2 */
+                remove_thought_process_ratio: number;
+                /** @default Reply right away with the answer itself and do not write out any reasoning beforehand. */
+                remove_thought_process_prompt: string;
+                /** @default Answer: */
+                final_answer_str: string;
+                /** @default true */
+                generic_thought_process_on_domain_data: boolean;
+                /** @default true */
+                cite_sources_at_end: boolean;
+                /** @default false */
+                completion_mode: boolean;
+                /** @default 300 */
+                concurrency_limit: number;
+                /** @default true */
+                use_stop: boolean;
+                /** @default 30 */
+                subset_size: number;
+                /** @default true */
+                use_subset: boolean;
+                /** @default 4000 */
+                chunk_size: number;
+                /** @default null */
+                what_percent_of_sft_is_pretrain: number | null;
+                /** @default 2000000 */
+                num_tokens_pretraining_in_sft: number | null;
+                /**
+                 * @default You are a capable AI assistant. You answer questions about {context}, hold conversations, and help with other kinds of text work.
+                 *
+                 *     Always reason before you reply: first make sense of what the user's message is asking for, then work out the best response to it.
+                 *
+                 *     If more specific instructions for the task follow below, follow them; if there are none, work out from the conversation what is wanted, and match your tone and style to the task at hand.
+                 *
+                 *     Begin your reasoning with "Thought Process:" and begin the reply itself with "Answer:". When your answer relies on sources you remember, name their file names in a list under a "Sources Used:" heading at the very end.
+                 */
+                shared_instruction: string;
+                /** @default 1048596 */
+                seed: number;
+            };
+            /** @default {} */
+            pdf_cleaning: {
+                /** @default 4000 */
+                pdf_cleaning_chunk_size: number;
+                /** @default Qwen/QwQ-32B-Preview */
+                pdf_cleaning_small_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                pdf_cleaning_small_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                pdf_cleaning_small_base_url: string;
+                /** @default  */
+                pdf_cleaning_small_api_key: string;
+                /** @default meta-llama/Llama-3.1-70B-Instruct */
+                pdf_cleaning_large_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                pdf_cleaning_large_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                pdf_cleaning_large_base_url: string;
+                /** @default  */
+                pdf_cleaning_large_api_key: string;
+                /** @default true */
+                pdf_cleaning_use_stop: boolean;
+                /** @default 0.15 */
+                pdf_cleaning_cost_small_input: number;
+                /** @default 0.2 */
+                pdf_cleaning_cost_small_output: number;
+                /** @default 0.23 */
+                pdf_cleaning_cost_large_input: number;
+                /** @default 0.4 */
+                pdf_cleaning_cost_large_output: number;
+                /** @default prompts */
+                pdf_cleaning_prompts: string;
+                /** @default prompts */
+                pdf_cleaning_default_prompts: string;
+            };
+            /** @default {} */
+            representation_variation: {
+                /** @default 4000 */
+                representation_variation_chunk_size: number;
+                /** @default Qwen/QwQ-32B-Preview */
+                representation_variation_small_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                representation_variation_small_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                representation_variation_small_base_url: string;
+                /** @default  */
+                representation_variation_small_api_key: string;
+                /** @default meta-llama/Llama-3.1-70B-Instruct */
+                representation_variation_large_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                representation_variation_large_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                representation_variation_large_base_url: string;
+                /** @default  */
+                representation_variation_large_api_key: string;
+                /** @default true */
+                representation_variation_use_stop: boolean;
+                /** @default 0.15 */
+                representation_variation_cost_small_input: number;
+                /** @default 0.2 */
+                representation_variation_cost_small_output: number;
+                /** @default 0.23 */
+                representation_variation_cost_large_input: number;
+                /** @default 0.4 */
+                representation_variation_cost_large_output: number;
+                /** @default prompts */
+                representation_variation_prompts: string;
+                /** @default prompts */
+                representation_variation_default_prompts: string;
+                /** @default prompts_inferred_facts */
+                representation_variation_prompts_inferred: string;
+                /** @default prompts_inferred_facts */
+                representation_variation_default_prompts_inferred: string;
+                /**
+                 * @default [
+                 *       "keyboard_augmentation"
+                 *     ]
+                 */
+                code_variation_functions: ("allcaps" | "lowercase" | "serialkillercase" | "titlecase" | "sentencecase" | "snakecase" | "kebabcase" | "camelcase" | "pascalcase" | "randomcase" | "invertcase" | "keyboard_augmentation")[];
+            };
+            /**
+             * @default {
+             *       "openended": {},
+             *       "hallucination": {},
+             *       "negative": {},
+             *       "vague": {},
+             *       "followup": {}
+             *     }
+             */
+            factual_sft: {
+                [key: string]: {
+                    prompts?: string;
+                    default_prompts?: string;
+                    single_turn?: boolean;
+                    skip_question_check?: boolean;
+                    skip_answer_relevancy_check?: boolean;
+                    skip_answer_accuracy_check?: boolean;
+                    skip_repair_qa_tuples?: boolean;
+                    multi_source?: boolean;
+                    not_in_rag_data?: boolean;
+                };
+            };
+            /** @default {} */
+            factual_sft_settings: {
+                /** @default true */
+                factual_use_stop: boolean;
+                /** @default 3000 */
+                factual_chunk_size: number;
+                /** @default false */
+                factual_completion_mode: boolean;
+                /** @default Qwen/QwQ-32B-Preview */
+                factual_small_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                factual_small_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                factual_small_base_url: string;
+                /** @default  */
+                factual_small_api_key: string;
+                /** @default meta-llama/Llama-3.1-70B-Instruct */
+                factual_large_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                factual_large_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                factual_large_base_url: string;
+                /** @default  */
+                factual_large_api_key: string;
+                /** @default 0.15 */
+                factual_cost_per_million_small_input: number;
+                /** @default 0.2 */
+                factual_cost_per_million_small_output: number;
+                /** @default 0.23 */
+                factual_cost_per_million_large_input: number;
+                /** @default 0.4 */
+                factual_cost_per_million_large_output: number;
+                /**
+                 * @default [
+                 *       "You are a helpful AI assistant with deep knowledge of {context}. Where it helps, you may recall and cite as many as four sources in a single response.",
+                 *       "AI assistant, expert in {context}. Up to four recalled sources per reply.",
+                 *       "YOU ARE AN AI ASSISTANT THAT KNOWS {context_uppercase} THOROUGHLY. YOU MAY DRAW ON UP TO FOUR SOURCES YOU REMEMBER IN EACH ANSWER.",
+                 *       "ur an ai assistant who knows a lot about {context_lowercase}. u can use up to 4 sources u remember when u reply",
+                 *       "What follows is a conversation with an AI assistant that specialises in {context}. In any one reply the assistant may refer to no more than four sources it recalls.",
+                 *       "You're an assistant focused on {context}. Feel free to bring in up to four sources you remember per message, and say which ones you relied on.",
+                 *       "An AI assistant well versed in {context}. Each reply may rest on at most four recalled sources.",
+                 *       "hey! you're an ai that specialises in {context_lowercase}. answer whatever comes up, and cite up to four sources you recall if you need them.",
+                 *       "Act as a formal expert system on the subject of {context}. You are permitted to recall and cite a maximum of four sources per response."
+                 *     ]
+                 */
+                final_assistant_prompts_no_rag: string[];
+                /** @default 3 */
+                items_per_conversation: number;
+                /** @default 5 */
+                combine_sharegpt_target_pairs: number;
+            };
+            /** @default {} */
+            rag_data: {
+                /** @default 0.5 */
+                rag_failure_percentage: number;
+                /** @default 3 */
+                rag_max_chunks: number;
+                /** @default Human: {{ user }} **Finished.** */
+                user_format: string;
+                /** @default Instruction: {{ system }} **Finished.** */
+                system_format: string;
+                /** @default AI: {{ assistant }} **Finished.** */
+                assistant_format: string;
+                /** @default <s> */
+                bos: string;
+                /**
+                 * @default [
+                 *       "You are a helpful assistant for questions about {context}. Answer using what you already know together with the following retrieved information:\n\n{data}",
+                 *       "{data}\n\nThe passages above were retrieved for this conversation. You are an AI assistant specialising in {context}; combine them with your own knowledge when you answer.",
+                 *       "AI assistant for {context}. Use your own knowledge plus this material:\n{data}",
+                 *       "YOU ARE AN ASSISTANT FOR {context_uppercase}. USE WHAT YOU KNOW AS WELL AS THE INFORMATION BELOW.\n\n{data}",
+                 *       "here is some stuff that might help:\n{data}\n\nur an assistant for {context_lowercase}, use that plus whatever u already know",
+                 *       "You assist people with {context}. Some retrieved documents follow; they may or may not be relevant, so rely on your own knowledge where they fall short.\n\n{data}",
+                 *       "{data}\n\nAs an expert assistant on {context}, draw on both the retrieved text above and your own understanding.",
+                 *       "Act as a formal expert system on the subject of {context}. Base your responses on your own knowledge and on the reference material provided here:\n\n{data}",
+                 *       "Retrieved context:\n{data}\n\nYou're an assistant who knows {context} well. Use the context above together with what you remember."
+                 *     ]
+                 */
+                final_assistant_prompts: string[];
+                /** @default 3 */
+                num_items_per_group: number;
+                /** @default false */
+                rag_skip_filter_chunks: boolean;
+                /** @default Qwen/QwQ-32B-Preview */
+                rag_small_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                rag_small_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                rag_small_base_url: string;
+                /** @default  */
+                rag_small_api_key: string;
+                /** @default meta-llama/Llama-3.1-70B-Instruct */
+                rag_large_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                rag_large_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                rag_large_base_url: string;
+                /** @default  */
+                rag_large_api_key: string;
+                /** @default 0.15 */
+                rag_cost_per_million_small_input: number;
+                /** @default 0.2 */
+                rag_cost_per_million_small_output: number;
+                /** @default 0.23 */
+                rag_cost_per_million_large_input: number;
+                /** @default 0.4 */
+                rag_cost_per_million_large_output: number;
+                /** @default true */
+                rag_use_stop: boolean;
+                /** @default prompts */
+                rag_prompts: string;
+                /** @default prompts */
+                rag_default_prompts: string;
+            };
+            /** @default {} */
+            transform_generic_data: {
+                /** @default true */
+                transform_generic_data_use_stop: boolean;
+                /** @default deepseek-ai/DeepSeek-V3 */
+                transform_generic_data_small_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                transform_generic_data_small_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                transform_generic_data_small_base_url: string;
+                /** @default  */
+                transform_generic_data_small_api_key: string;
+                /** @default deepseek-ai/DeepSeek-V3 */
+                transform_generic_data_large_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                transform_generic_data_large_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                transform_generic_data_large_base_url: string;
+                /** @default  */
+                transform_generic_data_large_api_key: string;
+                /** @default Thought Process: */
+                transform_generic_cot_preface: string;
+                /** @default Answer: */
+                transform_generic_cot_suffix: string;
+                /** @default prompts */
+                transform_generic_prompts: string;
+                /** @default 0 */
+                transform_generic_data_cost_per_million_small_input: number;
+                /** @default 0 */
+                transform_generic_data_cost_per_million_small_output: number;
+                /** @default 0 */
+                transform_generic_data_cost_per_million_large_input: number;
+                /** @default 0 */
+                transform_generic_data_cost_per_million_large_output: number;
+            };
+            /** @default {} */
+            correction_pipeline: {
+                /** @default true */
+                correction_use_subset: boolean;
+                /** @default 30 */
+                correction_subset_size: number;
+                /** @default 4000 */
+                correction_chunk_size: number;
+                /** @default Qwen/QwQ-32B-Preview */
+                correction_small_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                correction_small_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                correction_small_base_url: string;
+                /** @default  */
+                correction_small_api_key: string;
+                /** @default meta-llama/Llama-3.1-70B-Instruct */
+                correction_large_model: string;
+                /**
+                 * @default api
+                 * @constant
+                 */
+                correction_large_mode: "api";
+                /**
+                 * Format: uri
+                 * @default https://api.deepinfra.com/v1/openai
+                 */
+                correction_large_base_url: string;
+                /** @default  */
+                correction_large_api_key: string;
+                /** @default 0.15 */
+                correction_cost_per_million_small_input: number;
+                /** @default 0.2 */
+                correction_cost_per_million_small_output: number;
+                /** @default 0.23 */
+                correction_cost_per_million_large_input: number;
+                /** @default 0.4 */
+                correction_cost_per_million_large_output: number;
+                /**
+                 * @default {%- for message in messages -%}
+                 *     {%- if message['role'] == 'system' -%}
+                 *     {{ message['content'] }}{{ '\n' }}
+                 *     {%- elif message['role'] == 'user' -%}
+                 *     Human: {{ message['content'] }} **Finished.**{{ '\n' }}
+                 *     {%- else -%}
+                 *     AI: {{ message['content'] }} **Finished.**{{ '\n' }}
+                 *     {%- endif -%}
+                 *     {%- endfor -%}
+                 */
+                correction_prompt_template: string;
+                /** @default true */
+                correction_use_stop: boolean;
+                /** @default false */
+                correction_completion_mode: boolean;
+                /** @default prompts */
+                correction_prompts: string;
+                /** @default prompts */
+                correction_default_prompts: string;
+            };
+            /** @default {} */
+            final_datasaving_settings: {
+                /** @default atk */
+                template: string;
+                /** @default {} */
+                template_kwargs: {
+                    [key: string]: unknown;
+                };
+                /**
+                 * @default [
+                 *       {
+                 *         "revision": "main",
+                 *         "path": "Augmentoolkit/generic-sft-grabbag-small",
+                 *         "context_to_add": "You are a helpful assistant whose speciality is {context}.",
+                 *         "context_to_add_type": "none"
+                 *       },
+                 *       {
+                 *         "revision": "main",
+                 *         "path": "Augmentoolkit/lmsys-800ktokens-basicfiltering",
+                 *         "context_to_add": "Decline any request that even the strictest, most puritanical moral standard would find improper.",
+                 *         "context_to_add_type": "human"
+                 *       },
+                 *       {
+                 *         "revision": "main",
+                 *         "path": "Augmentoolkit/openthoughts-100mil-sharegpt",
+                 *         "context_to_add": "",
+                 *         "context_to_add_type": "none"
+                 *       },
+                 *       {
+                 *         "revision": "main",
+                 *         "path": "Augmentoolkit/bluemoon-subset",
+                 *         "context_to_add": "ROLEPLAY MODE ON.",
+                 *         "context_to_add_type": "human"
+                 *       },
+                 *       {
+                 *         "revision": "main",
+                 *         "path": "Augmentoolkit/pippa_sharegpt_trimmed",
+                 *         "context_to_add": "ROLEPLAY MODE ON.",
+                 *         "context_to_add_type": "human"
+                 *       },
+                 *       {
+                 *         "revision": "main",
+                 *         "path": "Augmentoolkit/capybara-sharegpt",
+                 *         "context_to_add": "",
+                 *         "context_to_add_type": "none"
+                 *       }
+                 *     ]
+                 */
+                generic_dataset_paths: {
+                    path: string;
+                    /** @default main */
+                    revision: string;
+                    /** @default  */
+                    context_to_add: string;
+                    /**
+                     * @default none
+                     * @enum {string}
+                     */
+                    context_to_add_type: "system" | "human" | "none";
+                }[];
+                generic_dataset_percentages?: number[];
+                /** @default 1000000 */
+                max_samples_per_dataset: number;
+                /** @default 2000000 */
+                minimum_generic_sft: number;
+            };
+            /** @default {} */
+            model_training: {
+                /** @default alpindale/Mistral-7B-v0.2-hf */
+                base_model: string;
+                /** @default null */
+                pretrain_hub_model_id: string | null;
+                /** @default all_checkpoints */
+                pretrain_hub_strategy: string;
+                /** @default null */
+                finetune_hub_model_id: string | null;
+                /** @default all_checkpoints */
+                finetune_hub_strategy: string;
+                /** @default 10000 */
+                context_length: number;
+                /** @default test-project */
+                wandb_project: string | null;
+                /** @default true */
+                is_mistral_derived_model: boolean;
+                /** @default {} */
+                other_pretrain_kwargs: {
+                    [key: string]: unknown;
+                };
+                /** @default {} */
+                other_finetune_kwargs: {
+                    [key: string]: unknown;
+                };
+            };
+            embeddings?: {
+                /** Format: uri */
+                base_url: string;
+                model: string;
+                /** @default  */
+                api_key: string;
+            };
+            /** @default 0.75 */
+            max_drop_fraction: number | {
+                [key: string]: number;
+            };
+            /**
+             * @default reuse
+             * @enum {string}
+             */
+            llm_cache: "reuse" | "refresh";
         };
-        RunCreateInput: {
+        RunCreate: {
             /** @description The config to run (`cfg_…`) */
             config_id: string;
             /** @description Your own labels for the run (up to 16 keys of 64 characters, values of 512) */
@@ -543,14 +1169,14 @@ export interface components {
                 secret?: string;
             };
         };
-        PromptSetCreateInput: {
+        PromptSetCreate: {
             name: string;
             /** @description Prompt id → the file, in the bundled prompts' YAML format */
             files: {
                 [key: string]: string;
             };
         };
-        PromptSetUploadInput: {
+        PromptSetUpload: {
             /**
              * Format: binary
              * @description Repeat the part for several files
@@ -939,7 +1565,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectCreateInput"];
+                "application/json": components["schemas"]["ProjectCreate"];
             };
         };
         responses: {
@@ -1100,7 +1726,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectPatchInput"];
+                "application/json": components["schemas"]["ProjectPatch"];
             };
         };
         responses: {
@@ -1209,7 +1835,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SourceCreateInput"];
+                "application/json": components["schemas"]["SourceCreate"];
             };
         };
         responses: {
@@ -1370,7 +1996,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SourcePatchInput"];
+                "application/json": components["schemas"]["SourcePatch"];
             };
         };
         responses: {
@@ -1488,7 +2114,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["FileUploadInput"];
+                "multipart/form-data": components["schemas"]["FileUpload"];
             };
         };
         responses: {
@@ -1852,8 +2478,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/yaml": components["schemas"]["CompositionConfigInputInput"];
-                "application/json": components["schemas"]["CompositionConfigInputInput"];
+                "application/yaml": components["schemas"]["CompositionConfig"];
+                "application/json": components["schemas"]["CompositionConfig"];
             };
         };
         responses: {
@@ -2011,6 +2637,104 @@ export interface operations {
             };
         };
     };
+    getConfigSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema (draft 2020-12) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConfigDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
@@ -2082,7 +2806,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RunCreateInput"];
+                "application/json": components["schemas"]["RunCreate"];
             };
         };
         responses: {
@@ -2490,7 +3214,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["HubPushCreateInput"];
+                "application/json": components["schemas"]["HubPushCreate"];
             };
         };
         responses: {
@@ -2700,7 +3424,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PromptSetCreateInput"];
+                "application/json": components["schemas"]["PromptSetCreate"];
             };
         };
         responses: {
@@ -2765,7 +3489,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["PromptSetUploadInput"];
+                "multipart/form-data": components["schemas"]["PromptSetUpload"];
             };
         };
         responses: {

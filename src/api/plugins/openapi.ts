@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { polishOpenApi } from '../openapi-polish.ts';
@@ -36,6 +36,18 @@ export default fp(async function openapi(app: FastifyInstance) {
     transform: jsonSchemaTransform,
     transformObject: (input) => polishOpenApi(jsonSchemaTransformObject(input) as Record<string, unknown>) as never,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Served copies name the server the client reached (so /docs "Try it out" targets this host and port); the
+  // committed document keeps the default.
+  const forRequest = (document: Record<string, unknown>, request: FastifyRequest) => ({
+    ...document,
+    servers: [{ url: `${request.protocol}://${request.host}` }],
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    transformSpecificationClone: true,
+    transformSpecification: (document, request) => forRequest(document as Record<string, unknown>, request),
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async (request) =>
+    forRequest(app.swagger() as unknown as Record<string, unknown>, request),
+  );
 });

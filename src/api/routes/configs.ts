@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseCompositionConfig } from '../../config/composition/parse.ts';
 import { isBundledPromptSet, promptSetReferences } from '../../config/composition/prompt-sets.ts';
+import { compositionConfigSchema, defaultCompositionConfig } from '../../config/composition/schema.ts';
 import { subsetWarnings } from '../../config/composition/warnings.ts';
 import { type ConfigView, deleteConfig, getConfig, insertConfig, listConfigs } from '../../db/queries/configs.ts';
 import { getProject } from '../../db/queries/projects.ts';
@@ -40,6 +41,9 @@ const toConfig = (c: ConfigView): z.infer<typeof Config> => ({
 
 const yamlTypes = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
+/** Computed once: the schema does not change while the process runs. */
+const configJsonSchema = z.toJSONSchema(compositionConfigSchema, { io: 'input', unrepresentable: 'any' });
+
 const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   const { db } = deps;
   // YAML arrives as text and is parsed by the config module, which guards against alias bombs.
@@ -59,7 +63,8 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         params: IdParam('Project', 'proj'),
         querystring: z.object({ name: z.string().trim().min(1).max(200).optional().describe('Defaults to "config"') }),
         consumes: ['application/yaml', 'application/json'],
-        body: z.record(z.string(), z.unknown()).meta({ id: 'CompositionConfigInput' }),
+        // Documents every key with its type and default (the handler parses YAML or JSON itself, then validates).
+        body: compositionConfigSchema.meta({ id: 'CompositionConfig' }),
         response: { 201: Config, ...problemResponses, 415: problemResponses[400] },
       },
       validatorCompiler: validateAllButBody,
@@ -152,6 +157,33 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       if (!config) throw notFound('config', request.params.id);
       return toConfig(config);
     },
+  );
+
+  app.get(
+    '/v1/config-schema',
+    {
+      schema: {
+        tags: ['configs'],
+        summary: 'The JSON Schema of a config body: every key, its type, default and description',
+        response: {
+          200: z.record(z.string(), z.unknown()).describe('A JSON Schema (draft 2020-12)'),
+          ...problemResponses,
+        },
+      },
+    },
+    async () => configJsonSchema,
+  );
+
+  app.get(
+    '/v1/config-defaults',
+    {
+      schema: {
+        tags: ['configs'],
+        summary: 'The effective config when nothing is given: every default, in the original layout',
+        response: { 200: z.record(z.string(), z.unknown()), ...problemResponses },
+      },
+    },
+    async () => defaultCompositionConfig(),
   );
 
   app.delete(

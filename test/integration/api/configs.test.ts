@@ -113,6 +113,20 @@ describe('configs', () => {
     expect(off.body.warnings).toEqual([]);
   });
 
+  it('serves the config JSON Schema and the defaults, and an OpenAPI document naming the server reached', async () => {
+    const schema = (await (await fetch(`${t.baseUrl}/v1/config-schema`)).json()) as {
+      properties: Record<string, { properties?: Record<string, { default?: unknown }> }>;
+    };
+    expect(schema.properties.system?.properties?.subset_size?.default).toBe(30);
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['final_datasaving_settings', 'llm_cache']));
+    const defaults = (await (await fetch(`${t.baseUrl}/v1/config-defaults`)).json()) as {
+      system: { subset_size: number };
+    };
+    expect(defaults.system.subset_size).toBe(30);
+    const served = (await (await fetch(`${t.baseUrl}/openapi.json`)).json()) as { servers: Array<{ url: string }> };
+    expect(served.servers).toEqual([{ url: t.baseUrl }]);
+  });
+
   it('never returns or logs secrets, and warns about managed paths', async () => {
     const res = await postConfig(
       [
