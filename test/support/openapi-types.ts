@@ -415,8 +415,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a prompt set as files: YAML parts named by prompt id, or a .tar / .tar.gz of a prompts folder
-         * @description multipart/form-data. A part named `representation-variation/filter.yaml` replaces that prompt; a `.tar`, `.tar.gz` or `.tgz` part holds a folder of them (`<group>/<name>.yaml`, optionally under one top folder). Checked like a JSON upload. At most 5 MB in all.
+         * Upload a prompt set as files: YAML parts named by prompt id, or a .tar / .tar.gz / .zip of a prompts folder
+         * @description multipart/form-data. A part named `representation-variation/filter.yaml` replaces that prompt; a `.tar`, `.tar.gz` `.tgz` or `.zip` part holds a folder of them (`<group>/<name>.yaml`, optionally under one top folder). Checked like a JSON upload. At most 5 MB in all.
          */
         post: operations["uploadPromptSet"];
         delete?: never;

@@ -18,7 +18,7 @@ import { notFound, ServiceError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { AppDeps } from '../deps.ts';
 import { multipartError } from '../multipart-errors.ts';
-import { MAX_ARCHIVE_BYTES, readPromptArchive } from '../prompt-archive.ts';
+import { MAX_ARCHIVE_BYTES, readPromptArchive, readPromptZip } from '../prompt-archive.ts';
 import { IdParam, problemResponses, validateAllButBody } from '../schemas/common.ts';
 
 const Prompt = z
@@ -130,10 +130,11 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags: ['prompts'],
-        summary: 'Upload a prompt set as files: YAML parts named by prompt id, or a .tar / .tar.gz of a prompts folder',
+        summary:
+          'Upload a prompt set as files: YAML parts named by prompt id, or a .tar / .tar.gz / .zip of a prompts folder',
         description:
           'multipart/form-data. A part named `representation-variation/filter.yaml` replaces that prompt; a `.tar`, `.tar.gz` ' +
-          'or `.tgz` part holds a folder of them (`<group>/<name>.yaml`, optionally under one top folder). Checked like a JSON ' +
+          '`.tgz` or `.zip` part holds a folder of them (`<group>/<name>.yaml`, optionally under one top folder). Checked like a JSON ' +
           `upload. At most ${MAX_ARCHIVE_BYTES / 1024 / 1024} MB in all.`,
         params: IdParam('Project', 'proj'),
         querystring: z.object({ name: SetName }).strict(),
@@ -173,8 +174,10 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
           }
           const name = part.filename ?? '';
           const bytes = Buffer.concat(chunks);
-          if (/\.(tar|tar\.gz|tgz)$/i.test(name)) {
-            const archive = await readPromptArchive(bytes, !/\.tar$/i.test(name));
+          if (/\.(tar|tar\.gz|tgz|zip)$/i.test(name)) {
+            const archive = /\.zip$/i.test(name)
+              ? readPromptZip(bytes)
+              : await readPromptArchive(bytes, !/\.tar$/i.test(name));
             if ('error' in archive) problems.push({ path: `files.${name}`, message: archive.error });
             else Object.assign(files, archive.files);
           } else if (/^[\w.-]+(\/[\w.-]+)+\.yaml$/.test(name) && !name.split('/').includes('..')) {
@@ -183,7 +186,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
             problems.push({
               path: `files.${name}`,
               message:
-                'name each part by its prompt id (`representation-variation/filter.yaml`) or send a .tar / .tar.gz',
+                'name each part by its prompt id (`representation-variation/filter.yaml`) or send a .tar, .tar.gz or .zip',
             });
           }
         }

@@ -4,6 +4,7 @@
  * fake LLM sees that text, and the inferred-facts stage (its own prompt key) does not.
  */
 import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
@@ -128,6 +129,21 @@ describe('prompt sets', () => {
     expect(((await bad.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual([
       'files.filter.yaml',
     ]);
+    const zipped = new FormData();
+    zipped.append(
+      'file',
+      new Blob([
+        zipSync({ 'team-prompts/representation-variation/filter.yaml': new TextEncoder().encode(filterFile) }),
+      ]),
+      'prompts.zip',
+    );
+    const fromZip = await fetch(`${t.baseUrl}/v1/projects/${projectId}/prompt-sets/upload?name=from-zip`, {
+      method: 'POST',
+      body: zipped,
+    });
+    expect(fromZip.status, await fromZip.clone().text()).toBe(201);
+    expect(((await fromZip.json()) as { prompts: string[] }).prompts).toEqual(['representation-variation/filter']);
+
     const notArchive = new FormData();
     notArchive.append('file', new Blob(['garbage']), 'prompts.tgz');
     const refused = await fetch(`${t.baseUrl}/v1/projects/${projectId}/prompt-sets/upload?name=garbage`, {
@@ -179,7 +195,7 @@ describe('prompt sets', () => {
       'application/yaml',
     );
     expect(bundled.status, await bundled.clone().text()).toBe(201);
-    expect(problem.errors[0]?.message).toMatch(/sets: from-archive, orchard/);
+    expect(problem.errors[0]?.message).toMatch(/sets: from-archive, from-zip, orchard/);
   });
 
   it("calls the model with the uploaded set's text in the stage that names it, and only there", async () => {
