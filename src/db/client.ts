@@ -78,10 +78,22 @@ export async function migrateDatabase(database: Database): Promise<void> {
     // biome-ignore lint/suspicious/noExplicitAny: the migrator wants its driver's own database type
     await migratePglite(database.db as any, { migrationsFolder });
   } else {
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    await migratePg(database.db as any, { migrationsFolder });
+    // Processes starting together (an API and its workers) would otherwise race to apply the same migration; the
+    // lock is held on one session while the migrator works, and the others wait for it, then find nothing to do.
+    const session = await database.pool.connect();
+    try {
+      await session.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      // biome-ignore lint/suspicious/noExplicitAny: as above
+      await migratePg(database.db as any, { migrationsFolder });
+    } finally {
+      await session.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      session.release();
+    }
   }
 }
+
+/** The advisory lock key of schema migrations (any constant the service uses for nothing else). */
+const MIGRATION_LOCK = 7_305_221_841;
 
 /** Runs raw SQL and returns its rows; both drivers answer `{ rows }`, which the shared Db type leaves untyped. */
 export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
