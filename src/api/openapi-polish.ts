@@ -6,7 +6,9 @@
  * - descriptions for every tag;
  * - a 400 on the operations that declared no 4xx: every route answers 400 to a URL it cannot accept (a NUL byte,
  *   a malformed encoding), before any handler;
- * - only the components something refers to (the zod provider also registers input twins nobody uses).
+ * - only the components something refers to (the zod provider also registers input twins nobody uses);
+ * - the media types the service really sends: problem+json for every error, and the byte, text and event-stream
+ *   answers of the download, text, events and metrics operations (with their 206 and 416 for Range requests).
  */
 type Json = Record<string, unknown>;
 
@@ -68,6 +70,32 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
 const WILDCARD = '/v1/runs/{id}/artifacts/{*}';
 const ARTIFACT_PATH = '/v1/runs/{id}/artifacts/{path}';
 
+const binary = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+});
+const text = (mediaType: string, description: string) => ({
+  description,
+  content: { [mediaType]: { schema: { type: 'string' } } },
+});
+
+/** Success answers that are not JSON, by operation. */
+const RAW_ANSWERS: Record<string, Record<string, unknown>> = {
+  getArtifact: {
+    200: binary('The artifact (its media type follows the file: JSON Lines, JSON, YAML, Markdown, text)'),
+    206: binary('The requested byte range'),
+  },
+  getFileContent: { 200: binary('The file as uploaded'), 206: binary('The requested byte range') },
+  getRunBundle: {
+    200: {
+      description: 'Every artifact as one tar.gz',
+      content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+    },
+  },
+  getFileText: { 200: text('text/plain', 'The extracted text') },
+  getMetrics: { 200: text('text/plain', 'Prometheus exposition format') },
+};
+
 export function polishOpenApi(document: Json): Json {
   const paths = { ...(document.paths as Record<string, Record<string, Json>>) };
   if (paths[WILDCARD]) {
@@ -75,14 +103,37 @@ export function polishOpenApi(document: Json): Json {
     delete paths[WILDCARD];
   }
   const badRequest = findBadRequest(paths);
+  const problem = badRequest as Json | undefined;
   for (const [path, operations] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       const id = OPERATION_IDS[`${method} ${path}`];
       if (id) operation.operationId = id;
-      const responses = (operation.responses ?? {}) as Record<string, unknown>;
+      let responses = (operation.responses ?? {}) as Record<string, unknown>;
       if (badRequest && !Object.keys(responses).some((status) => status.startsWith('4'))) {
-        operation.responses = { ...responses, 400: badRequest };
+        responses = { ...responses, 400: badRequest };
       }
+      if (id && RAW_ANSWERS[id]) {
+        responses = { ...responses, ...RAW_ANSWERS[id] };
+        if (id === 'getArtifact' || id === 'getFileContent') {
+          responses['416'] = { ...(problem as Json), description: 'The Range cannot be satisfied' };
+        }
+      }
+      if (id === 'listRunEvents') {
+        const ok = responses['200'] as Json;
+        responses['200'] = {
+          ...ok,
+          content: {
+            ...(ok.content as Json),
+            'text/event-stream': {
+              schema: {
+                type: 'string',
+                description: 'With `Accept: text/event-stream`: `id`, `event` and `data` (JSON) lines',
+              },
+            },
+          },
+        };
+      }
+      operation.responses = asProblems(responses);
     }
   }
   const tags = ((document.tags as Array<{ name: string }>) ?? []).map((tag) => ({
@@ -124,6 +175,19 @@ function withoutInputSuffixes(document: Json): Json {
     ]),
   );
   return renamed;
+}
+
+/** Errors are RFC 9457 documents, sent as application/problem+json. */
+function asProblems(responses: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      const r = response as Json;
+      const content = r.content as Record<string, unknown> | undefined;
+      if (!/^[45]/.test(status) || !content?.['application/json']) return [status, response];
+      const { 'application/json': json, ...rest } = content;
+      return [status, { ...r, content: { 'application/problem+json': json, ...rest } }];
+    }),
+  );
 }
 
 function renameWildcard(operations: Record<string, Json>): Record<string, Json> {

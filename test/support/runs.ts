@@ -22,3 +22,10 @@ export async function runToEnd<Run>(
   );
   return { id, run };
 }
+
+/** The events of a JSON events page (the operation also declares its SSE form, so generated types are a union). */
+export function eventItems(
+  data: unknown,
+): Array<{ id: number; type: string; stage: string | null; data: Record<string, unknown> }> {
+  return (data as { items?: [] } | undefined)?.items ?? [];
+}

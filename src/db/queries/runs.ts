@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { RunOutcome } from '../../lib/run-outcome.ts';
 import type { Db } from '../client.ts';
 import { type RunStatus, runStages, runs, type StageState } from '../schema/index.ts';

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx, makePdf } from '../../support/fixtures/index.ts';
+import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { tarEntries } from '../../support/tar.ts';
 import { upload } from '../../support/upload.ts';
@@ -87,7 +88,7 @@ describe('runs', () => {
     const events = await t.client.GET('/v1/runs/{id}/events', {
       params: { path: { id: runId }, query: { limit: 1000 } },
     });
-    const types = events.data?.items.map((e) => e.type) ?? [];
+    const types = eventItems(events.data).map((e) => e.type) ?? [];
     expect(types[0]).toBe('run.created');
     expect(types).toContain('stage.started');
     expect(types.at(-1)).toBe('run.succeeded');
@@ -132,7 +133,7 @@ describe('runs', () => {
     expect(labelled.data?.metadata).toEqual({ team: 'docs', ticket: 'DOC-12' });
     const newest = labelled.data?.id as string;
     const page = await t.client.GET('/v1/projects/{id}/runs', { params: { path: { id: projectId } } });
-    const ids = page.data?.items.map((r) => r.id) ?? [];
+    const ids = eventItems(page.data).map((r) => r.id) ?? [];
     expect(ids[0]).toBe(newest);
     expect([...ids].sort().reverse()).toEqual(ids);
     expect(page.data?.items[0]?.metadata).toEqual({ team: 'docs', ticket: 'DOC-12' });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -104,11 +105,11 @@ describe('run webhooks', () => {
     const list = await t.client.GET('/v1/projects/{id}/runs', { params: { path: { id: projectId } } });
     expect(body.run).toEqual(list.data?.items.find((r) => r.id === runId));
     const events = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: runId }, query: {} } });
-    expect(events.data?.items.find((e) => e.type === 'run.succeeded')?.data.outcome).toEqual(body.run.outcome);
+    expect(eventItems(events.data).find((e) => e.type === 'run.succeeded')?.data.outcome).toEqual(body.run.outcome);
     const logged = await waitFor(
       async () => {
         const page = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: runId }, query: {} } });
-        return page.data?.items.find((e) => e.type === 'webhook.delivered');
+        return eventItems(page.data).find((e) => e.type === 'webhook.delivered');
       },
       { what: 'the delivery event' },
     );

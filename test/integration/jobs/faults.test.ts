@@ -3,7 +3,9 @@
  * then recorded as failed with its error (the run still finishes and says so); a cancel stops a run in progress,
  * aborts its items' work, and a second cancel is refused; a graceful stop lets an item in flight finish.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
@@ -85,7 +87,7 @@ describe('faults', () => {
     const reason = Object.keys(stage?.reasons ?? {}).find((r) => r.includes('item 2'));
     expect(reason).toMatch(/^failed after 2 attempts: the stand-in stage broke on item 2/);
     const events = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: runId }, query: {} } });
-    expect(events.data?.items.some((e) => e.type === 'item.failed' && e.stage === 'test_items')).toBe(true);
+    expect(eventItems(events.data).some((e) => e.type === 'item.failed' && e.stage === 'test_items')).toBe(true);
   });
 
   it('cancels a run in progress: its items are aborted, nothing more is recorded, and a second cancel is refused', async () => {

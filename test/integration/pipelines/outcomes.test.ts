@@ -3,10 +3,12 @@
  * `no_output`, naming the stage, before the stages after it call the model; a run with about 10 % of its chunks
  * unanswerable ends `succeeded_with_drops` with exact counts; the status, the run list and the end event agree.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { expectLedger } from '../../support/ledger.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
@@ -118,7 +120,7 @@ describe('honest outcomes', () => {
     });
     expect(list.data?.items[0]?.outcome).toEqual(run.outcome);
     const events = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: run.id }, query: {} } });
-    const end = events.data?.items.find((e) => e.type === 'run.failed');
+    const end = eventItems(events.data).find((e) => e.type === 'run.failed');
     expect(end?.data.outcome).toEqual(run.outcome);
   });
 
