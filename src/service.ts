@@ -16,6 +16,7 @@ import type { LlmPortFactory } from './jobs/item-runner.ts';
 import { jobs } from './jobs/job-definitions.ts';
 import { gatewayPorts } from './jobs/llm-ports.ts';
 import { createJobMetrics } from './jobs/metrics.ts';
+import { Orchestrator } from './jobs/orchestrator.ts';
 import { PromptSets } from './jobs/prompt-sets.ts';
 import { JobQueue } from './jobs/queue.ts';
 import type { StageDeps } from './jobs/stage-deps.ts';
@@ -128,6 +129,8 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   }
 
   let app: App | undefined;
+  // The API's own handle on the orchestrator, for resuming runs (a worker-less API process has no other).
+  const orchestrator = worker?.orchestrator ?? new Orchestrator(deps, queue, registry);
   if (settings.role !== 'worker') {
     app = await buildApp({
       db: database.db,
@@ -151,6 +154,10 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
         },
         checkPromptSet: (files) => promptSets.check(files),
         promptCatalog: () => promptSets.catalog(),
+        requeueRun: async (runId) => {
+          await orchestrator.requeue(runId);
+          worker?.wake();
+        },
         sendRunWebhook: async (runId) => {
           await queue.send(jobs.runWebhook, { runId });
           worker?.wake();

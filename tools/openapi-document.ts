@@ -22,6 +22,7 @@ export async function renderOpenApi(): Promise<string> {
       sendExtractFile: unused,
       sendHubPush: unused,
       sendRunWebhook: unused,
+      requeueRun: unused,
       checkPromptSet: unused,
       promptCatalog: unused,
       graph: unused,

@@ -30,6 +30,8 @@ export interface AppDeps {
     checkPromptSet(files: Readonly<Record<string, string>>): ProblemFieldError[];
     /** The bundled prompts with their text, variables and answer contracts. */
     promptCatalog(): PromptEntry[];
+    /** Sends the pending items of a resumed run again, and an advance. */
+    requeueRun(runId: string): Promise<void>;
     /** Enqueues the announcement of a run's end to its webhook. */
     sendRunWebhook(runId: string): Promise<void>;
     /** The stage instances a run of this config consists of (skipped ones with their reason). */

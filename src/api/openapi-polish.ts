@@ -40,6 +40,8 @@ const OPERATION_IDS: Record<string, string> = {
   'get /v1/runs/{id}': 'getRun',
   'post /v1/runs/{id}/cancel': 'cancelRun',
   'delete /v1/runs/{id}': 'deleteRun',
+  'post /v1/runs/{id}/pause': 'pauseRun',
+  'post /v1/runs/{id}/resume': 'resumeRun',
   'get /v1/runs/{id}/events': 'listRunEvents',
   'get /v1/runs/{id}/artifacts': 'listArtifacts',
   'get /v1/runs/{id}/artifacts/{path}': 'getArtifact',

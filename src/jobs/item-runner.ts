@@ -3,6 +3,7 @@
  * stage and record the outcome exactly once. A thrown error is a fault: the last error is kept on the item and the
  * queue retries the job with backoff; when retries run out the dead-letter handler records the item as failed.
  */
+import { type Endpoint, resolveEndpoints } from '../config/composition/endpoints.ts';
 import { type CompositionConfig, maxDropFractionFor } from '../config/composition/schema.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
 import {
@@ -18,12 +19,14 @@ import { seededRandom } from '../lib/seeded-random.ts';
 import type { PromptOverrides } from '../llm/types.ts';
 import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
+import { guardCalls, RunGate, RunPausedError, RunSpend } from './call-guard.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
 import { type ItemPayload, jobs } from './job-definitions.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
 import { certainLoss } from './outcome.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun, type RunConfig } from './run-config.ts';
+import { pauseRun } from './runs.ts';
 import { runInfo } from './stage-context.ts';
 import type { StageDeps } from './stage-deps.ts';
 import type { StageRegistry } from './stage-registry.ts';
@@ -63,7 +66,13 @@ export class ItemRunner {
     private readonly llmFor: LlmPortFactory,
     private readonly log: ItemLogger,
     private readonly metrics: JobMetrics = noJobMetrics,
-  ) {}
+  ) {
+    this.spend = new RunSpend(deps.db);
+    this.gate = new RunGate(async (runId) => (await getRunById(deps.db, runId))?.status === 'paused');
+  }
+
+  private readonly spend: RunSpend;
+  private readonly gate: RunGate;
 
   async run(data: ItemPayload, signal: AbortSignal): Promise<void> {
     const { db } = this.deps;
@@ -78,6 +87,32 @@ export class ItemRunner {
     }
     const runConfig = await getConfigForRun(this.deps, run);
     const info = runInfo(run, stage, runConfig.config);
+    const port = definition.llmSection
+      ? this.llmFor({
+          runId: run.id,
+          stageName: stage.name,
+          section: definition.llmSection,
+          runConfig,
+          signal,
+          priority: Date.now(),
+          prompts: await this.deps.promptSets?.forStage(run.projectId, runConfig.config, stage.kind, stage.params),
+          owner: { tenantId: run.tenantId, projectId: run.projectId },
+        })
+      : noLlm({} as LlmBindingRequest);
+    const llm = definition.llmSection
+      ? guardCalls(port, {
+          runId: run.id,
+          gate: this.gate,
+          budgetUsd: run.budgetUsd,
+          spend: this.spend,
+          prices: pricesOf(resolveEndpoints(runConfig.config, runConfig.secrets, definition.llmSection)),
+          pause: async (reason) => {
+            this.gate.markPaused(run.id);
+            const current = await getRunById(db, run.id);
+            if (current?.status === 'running') await pauseRun(db, current, reason).catch(() => {});
+          },
+        })
+      : port;
     const ctx: ProcessContext = {
       ...info,
       itemKey: data.key,
@@ -85,23 +120,14 @@ export class ItemRunner {
       signal,
       random: (...parts) => seededRandom(run.seed, ...parts),
       log: this.log,
-      llm: definition.llmSection
-        ? this.llmFor({
-            runId: run.id,
-            stageName: stage.name,
-            section: definition.llmSection,
-            runConfig,
-            signal,
-            priority: Date.now(),
-            prompts: await this.deps.promptSets?.forStage(run.projectId, runConfig.config, stage.kind, stage.params),
-            owner: { tenantId: run.tenantId, projectId: run.projectId },
-          })
-        : noLlm({} as LlmBindingRequest),
+      llm,
     };
     let result: Awaited<ReturnType<typeof definition.process>>;
     try {
       result = await definition.process(item.input, ctx);
     } catch (error) {
+      // Paused by its budget: the item stays pending, untouched, for the resume to send again.
+      if (error instanceof RunPausedError) return;
       if (signal.aborted) throw error;
       await recordItemAttemptError(db, data, errorMessage(error), item.attempts + 1);
       throw error;
@@ -162,4 +188,9 @@ export class ItemRunner {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
     }
   }
+}
+
+function pricesOf(endpoints: { small: Endpoint; large: Endpoint }) {
+  const price = (e: Endpoint) => ({ input: e.costPerMillionInput, output: e.costPerMillionOutput });
+  return { small: price(endpoints.small), large: price(endpoints.large) };
 }

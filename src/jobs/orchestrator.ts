@@ -44,6 +44,24 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * Sends a job again for every pending item of the run's running stages (a resumed run: the jobs of its items ended
+   * while it was paused), then an advance. An item sent twice is processed once (its outcome is recorded once).
+   */
+  async requeue(runId: string): Promise<void> {
+    const { db } = this.deps;
+    for (const stage of await getStages(db, runId)) {
+      if (stage.state !== 'running') continue;
+      const keys = await pendingItemKeys(db, runId, stage.name);
+      await this.queue.sendMany(
+        jobs.stageItem(stage.kind),
+        keys.map((key) => ({ runId, stage: stage.name, key })),
+      );
+    }
+    await this.queue.send(jobs.advanceRun, { runId });
+    this.onEnqueued();
+  }
+
   /** One pass over the stages; returns whether anything changed (so another pass may make progress). */
   private async pass(runId: string): Promise<boolean> {
     const { db } = this.deps;

@@ -14,7 +14,9 @@ import {
   findRunByIdempotencyKey,
   getStages,
   insertRun,
+  pauseRunRow,
   type RunRow,
+  resumeRunRow,
   transitionRun,
 } from '../db/queries/runs.ts';
 import { allSourcesOfProject } from '../db/queries/sources.ts';
@@ -84,6 +86,7 @@ export async function createRun(
           idempotencyKey: request.idempotencyKey ?? null,
           requestHash: request.requestHash,
           metadata: request.metadata ?? null,
+          budgetUsd: config.budget_usd,
           webhookUrl: request.webhook?.url ?? null,
           webhookSecretSealed: request.webhook?.secret ? deps.secretBox.seal(request.webhook.secret) : null,
         },
@@ -160,7 +163,7 @@ async function resolveRunSources(db: Db, projectId: string, config: CompositionC
 
 export async function cancelRun(db: Db, run: RunRow): Promise<RunRow> {
   const outcome = runOutcome(await itemCountsByStage(db, run.id), { status: 'canceled' });
-  const canceled = await transitionRun(db, run.id, ['queued', 'running'], 'canceled', { outcome });
+  const canceled = await transitionRun(db, run.id, ['queued', 'running', 'paused'], 'canceled', { outcome });
   if (!canceled) throw new ServiceError('conflict', `run ${run.id} is already ${run.status} and cannot be canceled`);
   await cancelOpenStages(db, run.id);
   await appendEvent(db, run.id, 'run.canceled', { outcome: outcomeDocument(outcome) });
@@ -185,6 +188,27 @@ export function runSummaryDocument(r: RunRow) {
     started_at: r.startedAt?.toISOString() ?? null,
     finished_at: r.finishedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * Pauses a queued or running run: its items in flight are aborted within a second (the worker treats it as no longer
+ * active), answers already paid for stay in the cache, and its pending items wait. `reason`: `requested`, or
+ * `budget: …` when a call would have passed the run's budget.
+ */
+export async function pauseRun(db: Db, run: RunRow, reason: string): Promise<RunRow> {
+  const paused = await pauseRunRow(db, run.id, reason);
+  if (!paused)
+    throw new ServiceError('conflict', `run ${run.id} is ${run.status}: only a queued or running run can be paused`);
+  await appendEvent(db, run.id, 'run.paused', { reason });
+  return paused;
+}
+
+/** Resumes a paused run (optionally with a new budget); the caller re-enqueues its pending items. */
+export async function resumeRun(db: Db, run: RunRow, budgetUsd?: number | null): Promise<RunRow> {
+  const resumed = await resumeRunRow(db, run.id, budgetUsd);
+  if (!resumed) throw new ServiceError('conflict', `run ${run.id} is ${run.status}: only a paused run can be resumed`);
+  await appendEvent(db, run.id, 'run.resumed', budgetUsd !== undefined ? { budget_usd: budgetUsd } : {});
+  return resumed;
 }
 
 export interface StageStatus {

@@ -268,8 +268,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a queued or running run (LLM calls in flight are aborted) */
+        /** Cancel a queued, running or paused run (LLM calls in flight are aborted) */
         post: operations["cancelRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a queued or running run: calls in flight are aborted, nothing paid for is lost */
+        post: operations["pauseRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused run, optionally with a new budget; no call that had an answer is made again */
+        post: operations["resumeRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1154,6 +1188,8 @@ export interface components {
              * @enum {string}
              */
             llm_cache: "reuse" | "refresh";
+            /** @default null */
+            budget_usd: number | null;
         };
         RunCreate: {
             /** @description The config to run (`cfg_…`) */
@@ -1168,6 +1204,11 @@ export interface components {
                 /** @description Signs each delivery: `X-Datagen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Write-only */
                 secret?: string;
             };
+        };
+        /** @default {} */
+        RunResume: {
+            /** @description A new spend cap in USD (null: none); the run keeps its budget when absent */
+            budget_usd?: number | null;
         };
         PromptSetCreate: {
             name: string;
@@ -1380,10 +1421,10 @@ export interface components {
             project_id: string;
             config_id: string;
             /**
-             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`
+             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`; `paused` (see `pause_reason`) until resumed
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
+            status: "queued" | "running" | "paused" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
             outcome: components["schemas"]["RunOutcome"];
             seed: number;
             error: string | null;
@@ -1406,6 +1447,10 @@ export interface components {
             };
             /** @description Where the run's end is announced (its secret is write-only) */
             webhook_url: string | null;
+            /** @description Spend cap: a call that would pass it pauses the run */
+            budget_usd: number | null;
+            /** @description Why a paused run is paused: `requested`, or `budget: …` with the figures */
+            pause_reason: string | null;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -1415,10 +1460,10 @@ export interface components {
             project_id: string;
             config_id: string;
             /**
-             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`
+             * @description `succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`; `paused` (see `pause_reason`) until resumed
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
+            status: "queued" | "running" | "paused" | "succeeded" | "succeeded_with_drops" | "failed" | "canceled";
             outcome: components["schemas"]["RunOutcome"];
             error: string | null;
             /** @description Your own labels for the run (up to 16 keys of 64 characters, values of 512) */
@@ -3040,6 +3085,128 @@ export interface operations {
                 };
             };
             /** @description The run already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pauseRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id (`run_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run is not queued or running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id (`run_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunResume"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run is not paused */
             409: {
                 headers: {
                     [name: string]: unknown;

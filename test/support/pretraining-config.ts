@@ -12,6 +12,8 @@ export function pretrainingConfigYaml(
     extra?: string[];
     /** Lines of a `factual_sft:` section (the default five ways when absent; none at all when empty). */
     factualWays?: string[];
+    /** USD per million tokens for every model (so calls have a cost; unset, the fake model is unpriced: cost 0). */
+    pricePerMillion?: number;
     /**
      * Lines of the `final_datasaving_settings:` section. Default: no generic Hub datasets (the default six would be
      * fetched from huggingface.co).
@@ -19,9 +21,24 @@ export function pretrainingConfigYaml(
     finalDatasaving?: string[];
   } = {},
 ): string {
+  const costPrefix: Record<string, string> = {
+    pdf_cleaning: 'pdf_cleaning_cost',
+    representation_variation: 'representation_variation_cost',
+    factual: 'factual_cost_per_million',
+    rag: 'rag_cost_per_million',
+    correction: 'correction_cost_per_million',
+    transform_generic_data: 'transform_generic_data_cost_per_million',
+  };
   const endpoints = (prefix: string) =>
     ['small', 'large']
-      .map((size) => `  ${prefix}_${size}_base_url: ${llmUrl}\n  ${prefix}_${size}_model: fake-model`)
+      .map(
+        (size) =>
+          `  ${prefix}_${size}_base_url: ${llmUrl}\n  ${prefix}_${size}_model: fake-model` +
+          (options.pricePerMillion === undefined
+            ? ''
+            : `\n  ${costPrefix[prefix]}_${size}_input: ${options.pricePerMillion}` +
+              `\n  ${costPrefix[prefix]}_${size}_output: ${options.pricePerMillion}`),
+      )
       .join('\n');
   return [
     'dataset_context: US Army field manuals',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getProject } from '../../db/queries/projects.ts';
 import { deleteRun, getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
-import { cancelRun, createRun, runStatus, runSummaryDocument } from '../../jobs/runs.ts';
+import { cancelRun, createRun, pauseRun, resumeRun, runStatus, runSummaryDocument } from '../../jobs/runs.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import { hashOf } from '../../lib/hash.ts';
 import { outcomeDocument } from '../../lib/run-outcome.ts';
@@ -16,10 +16,11 @@ const Metadata = z
   .describe('Your own labels for the run (up to 16 keys of 64 characters, values of 512)');
 
 const runState = z
-  .enum(['queued', 'running', 'succeeded', 'succeeded_with_drops', 'failed', 'canceled'])
+  .enum(['queued', 'running', 'paused', 'succeeded', 'succeeded_with_drops', 'failed', 'canceled'])
   .describe(
     '`succeeded` only when every planned item produced its output; `succeeded_with_drops` when some were dropped or ' +
-      'failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`',
+      'failed (see `outcome`); `failed` also when a stage produced nothing or lost more than `max_drop_fraction`; ' +
+      '`paused` (see `pause_reason`) until resumed',
   );
 
 const Outcome = z
@@ -100,6 +101,11 @@ export const RunStatus = z
     stages: z.array(StageStatus),
     metadata: Metadata,
     webhook_url: z.string().nullable().describe("Where the run's end is announced (its secret is write-only)"),
+    budget_usd: z.number().nullable().describe('Spend cap: a call that would pass it pauses the run'),
+    pause_reason: z
+      .string()
+      .nullable()
+      .describe('Why a paused run is paused: `requested`, or `budget: …` with the figures'),
     created_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
@@ -147,6 +153,8 @@ async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeo
       cost: s.totals.cost,
     },
     webhook_url: run.webhookUrl,
+    budget_usd: run.budgetUsd,
+    pause_reason: run.pauseReason,
     metadata: run.metadata ?? {},
     stages: s.stages.map((st) => ({
       name: st.name,
@@ -297,7 +305,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags: ['runs'],
-        summary: 'Cancel a queued or running run (LLM calls in flight are aborted)',
+        summary: 'Cancel a queued, running or paused run (LLM calls in flight are aborted)',
         params,
         response: {
           200: RunStatus,
@@ -312,6 +320,62 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       const canceled = await cancelRun(db, run);
       if (canceled.webhookUrl) await deps.jobs.sendRunWebhook(canceled.id);
       return statusDocument(deps, canceled);
+    },
+  );
+
+  app.post(
+    '/v1/runs/:id/pause',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Pause a queued or running run: calls in flight are aborted, nothing paid for is lost',
+        params,
+        response: {
+          200: RunStatus,
+          ...problemResponses,
+          409: problemResponses[400].describe('The run is not queued or running'),
+        },
+      },
+    },
+    async (request) => {
+      const run = await getRun(db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      return statusDocument(deps, await pauseRun(db, run, 'requested'));
+    },
+  );
+
+  app.post(
+    '/v1/runs/:id/resume',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Resume a paused run, optionally with a new budget; no call that had an answer is made again',
+        params,
+        body: z
+          .object({
+            budget_usd: z
+              .number()
+              .positive()
+              .nullable()
+              .optional()
+              .describe('A new spend cap in USD (null: none); the run keeps its budget when absent'),
+          })
+          .strict()
+          .default({})
+          .meta({ id: 'RunResume' }),
+        response: {
+          200: RunStatus,
+          ...problemResponses,
+          409: problemResponses[400].describe('The run is not paused'),
+        },
+      },
+    },
+    async (request) => {
+      const run = await getRun(db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      const resumed = await resumeRun(db, run, request.body?.budget_usd);
+      await deps.jobs.requeueRun(resumed.id);
+      return statusDocument(deps, resumed);
     },
   );
 

@@ -358,6 +358,11 @@ export const compositionConfigSchema = z.strictObject({
    * reuses the answers it paid for itself).
    */
   llm_cache: z.enum(['reuse', 'refresh']).default('reuse'),
+  /**
+   * Our own key: a spend cap in USD for a run (at the config's prices). A call that would pass it pauses the run
+   * (status `paused`, reason `budget`) instead; nothing paid for is lost, and a resume may raise the cap.
+   */
+  budget_usd: z.number().positive().nullable().default(null),
 });
 
 export type CompositionConfig = z.output<typeof compositionConfigSchema>;

@@ -94,3 +94,12 @@ export async function modelsByStage(db: Db, runId: string): Promise<Map<string, 
   for (const { stage, model } of rows) out.set(stage ?? '', [...(out.get(stage ?? '') ?? []), model]);
   return out;
 }
+
+/** What the provider billed a run so far, in USD (cache hits count 0). */
+export async function spendOfRun(db: Db, runId: string): Promise<number> {
+  const [row] = await db
+    .select({ cost: sql<number>`coalesce(sum(${llmCalls.cost}), 0)`.mapWith(Number) })
+    .from(llmCalls)
+    .where(eq(llmCalls.runId, runId));
+  return row?.cost ?? 0;
+}

@@ -121,7 +121,8 @@ export async function activeRunIds(db: Db, ids: string[]): Promise<Set<string>> 
   const rows = await db
     .select({ id: runs.id })
     .from(runs)
-    .where(and(inArray(runs.id, ids), inArray(runs.status, ['queued', 'running'])));
+    // A paused run's calls in flight finish (their answers are paid for); its items stop at their next call.
+    .where(and(inArray(runs.id, ids), inArray(runs.status, ['queued', 'running', 'paused'])));
   return new Set(rows.map((r) => r.id));
 }
 
@@ -164,4 +165,29 @@ export async function cancelOpenStages(db: Db, runId: string): Promise<void> {
     .update(runStages)
     .set({ state: 'canceled', finishedAt: sql`now()` })
     .where(and(eq(runStages.runId, runId), inArray(runStages.state, ['pending', 'running', 'finishing'])));
+}
+
+/** queued/running → paused, with the reason; the row when this call paused it. */
+export async function pauseRunRow(db: Db, id: string, reason: string): Promise<RunRow | undefined> {
+  const [row] = await db
+    .update(runs)
+    .set({ status: 'paused', pauseReason: reason, updatedAt: new Date() })
+    .where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running'])))
+    .returning();
+  return row;
+}
+
+/** paused → running (its start time kept), with a new budget when given; the row when this call resumed it. */
+export async function resumeRunRow(db: Db, id: string, budgetUsd?: number | null): Promise<RunRow | undefined> {
+  const [row] = await db
+    .update(runs)
+    .set({
+      status: 'running',
+      pauseReason: null,
+      updatedAt: new Date(),
+      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+    })
+    .where(and(eq(runs.id, id), eq(runs.status, 'paused')))
+    .returning();
+  return row;
 }

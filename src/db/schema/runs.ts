@@ -1,5 +1,6 @@
 import {
   bigserial,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -13,7 +14,7 @@ import type { RunOutcome } from '../../lib/run-outcome.ts';
 import { createdAt, tenantId, updatedAt } from './columns.ts';
 import { projects } from './projects.ts';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'succeeded_with_drops' | 'failed' | 'canceled';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'succeeded_with_drops' | 'failed' | 'canceled';
 export type StageState =
   | 'pending'
   | 'planning'
@@ -44,6 +45,10 @@ export const runs = pgTable(
     error: text('error'),
     /** Set when the run settles (lib/run-outcome.ts). */
     outcome: jsonb('outcome').$type<RunOutcome>(),
+    /** Spend cap in USD (the config's `budget_usd`, raised on a resume): a call that would pass it pauses the run. */
+    budgetUsd: doublePrecision('budget_usd'),
+    /** Why a paused run is paused (`budget: …`, `requested`). */
+    pauseReason: text('pause_reason'),
     /** The client's own labels (string to string, as OpenAI's `metadata`), shown with the run. */
     metadata: jsonb('metadata').$type<Record<string, string>>(),
     /** Where the run's end is announced (POST), and the HMAC secret that signs it, sealed (write-only). */

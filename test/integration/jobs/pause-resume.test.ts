@@ -1,0 +1,152 @@
+/**
+ * Budget and pause, end to end against the fake LLM: a run with a budget of about half of what the same run costs
+ * pauses with the figures before passing it, and resumed with a larger budget it finishes with the outputs of an
+ * uninterrupted run and without asking the model anything twice; a run paused by request stops calling the model,
+ * and resumes to the end. Two tenants, so the budgeted run pays for its own answers (the cache is per tenant).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { type ApiClient, startTestService, type TestService } from '../../support/service.ts';
+import { upload } from '../../support/upload.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
+
+const document = Array.from(
+  { length: 12 },
+  (_, i) =>
+    `Section ${i + 1}. The harbour office assigns berth ${i + 1} to boats under ${10 + i} metres, and the crane lifts ` +
+    `boats of up to ${i + 3} tonnes out of the water for winter storage on the hard standing.`,
+).join('\n\n');
+
+type Run = {
+  id: string;
+  status: string;
+  error: string | null;
+  pause_reason: string | null;
+  budget_usd: number | null;
+  totals: { cost: number };
+};
+
+let t: TestService;
+let llm: FakeLlm;
+
+async function setUp(client: ApiClient, key: string, budget?: number) {
+  const auth = { authorization: `Bearer ${key}` };
+  const projectId = (await client.POST('/v1/projects', { body: { name: 'budget' } })).data?.id as string;
+  const source = await client.POST('/v1/projects/{id}/sources', {
+    params: { path: { id: projectId } },
+    body: { name: 'harbour', settings: { variation_generation_counts: 1, rag_use_subset: false } },
+  });
+  await upload(t.baseUrl, source.data?.id as string, [{ name: 'harbour.txt', data: document }], auth);
+  const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/yaml', ...auth },
+    body: pretrainingConfigYaml(llm.url, {
+      factualWays: [],
+      repvarChunkSize: 60,
+      concurrency: 2,
+      pricePerMillion: 1000,
+      extra: budget === undefined ? [] : [`budget_usd: ${budget}`],
+    }),
+  });
+  expect(config.status, await config.clone().text()).toBe(201);
+  const run = await client.POST('/v1/projects/{id}/runs', {
+    params: { path: { id: projectId } },
+    body: { config_id: ((await config.json()) as { id: string }).id },
+  });
+  return run.data?.id as string;
+}
+
+const statusOf = async (client: ApiClient, id: string) =>
+  (await client.GET('/v1/runs/{id}', { params: { path: { id } } })).data as unknown as Run;
+
+const untilEnded = (client: ApiClient, id: string) =>
+  waitFor(
+    async () => {
+      const run = await statusOf(client, id);
+      return TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
+    },
+    { what: `run ${id} to end`, timeoutMs: 150_000 },
+  );
+
+async function outputs(key: string, id: string): Promise<Map<string, string>> {
+  const auth = { authorization: `Bearer ${key}` };
+  const list = (await (await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts?limit=1000`, { headers: auth })).json()) as {
+    items: Array<{ path: string }>;
+  };
+  const out = new Map<string, string>();
+  for (const { path } of list.items.filter((a) => a.path !== 'sft_run/README.md')) {
+    out.set(path, await (await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts/${path}`, { headers: auth })).text());
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  llm = await startFakeLlm({ latencyMs: 20 });
+  t = await startTestService();
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await llm?.close();
+});
+
+describe('budget and pause', () => {
+  it('pauses before passing the budget, and resumed finishes as an uninterrupted run would, asking nothing twice', async () => {
+    const reference = await t.clientForNewTenant('reference');
+    const r0 = (await llm.counters()).requests;
+    const full = await untilEnded(reference.client, await setUp(reference.client, reference.key));
+    expect(full.status, full.error ?? '').toBe('succeeded');
+    const fullRequests = (await llm.counters()).requests - r0;
+    expect(full.totals.cost).toBeGreaterThan(0);
+
+    const budgeted = await t.clientForNewTenant('budgeted');
+    const r1 = (await llm.counters()).requests;
+    const id = await setUp(budgeted.client, budgeted.key, full.totals.cost / 2);
+    const paused = await waitFor(
+      async () => {
+        const run = await statusOf(budgeted.client, id);
+        return run.status === 'paused' || TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
+      },
+      { what: 'the budgeted run to pause', timeoutMs: 150_000 },
+    );
+    expect(paused.status).toBe('paused');
+    expect(paused.pause_reason).toMatch(/^budget: \$[\d.]+ of budget_usd \$[\d.]+ spent or committed/);
+    // Calls in flight finish (items elsewhere see the pause within half a second); then nothing more is asked.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await waitFor(async () => (await llm.counters()).inFlight === 0, { what: 'calls in flight to end' });
+    const atPause = (await llm.counters()).requests;
+    const spentAtPause = (await statusOf(budgeted.client, id)).totals.cost;
+    expect(spentAtPause).toBeLessThanOrEqual(full.totals.cost / 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await llm.counters()).requests).toBe(atPause);
+
+    const resumed = await budgeted.client.POST('/v1/runs/{id}/resume', {
+      params: { path: { id } },
+      body: { budget_usd: full.totals.cost * 10 },
+    });
+    expect(resumed.response.status).toBe(200);
+    expect(resumed.data?.status).toBe('running');
+    const done = await untilEnded(budgeted.client, id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect((await llm.counters()).requests - r1).toBe(fullRequests);
+    expect(await outputs(budgeted.key, id)).toEqual(await outputs(reference.key, full.id));
+  }, 300_000);
+
+  it('pauses on request and resumes to the end; a finished run can be neither', async () => {
+    const tenant = await t.clientForNewTenant('requested');
+    const id = await setUp(tenant.client, tenant.key);
+    await waitFor(async () => (await statusOf(tenant.client, id)).status === 'running', { what: 'the run to start' });
+    const paused = await tenant.client.POST('/v1/runs/{id}/pause', { params: { path: { id } } });
+    expect(paused.data?.status).toBe('paused');
+    expect(paused.data?.pause_reason).toBe('requested');
+    const resumed = await tenant.client.POST('/v1/runs/{id}/resume', { params: { path: { id } }, body: {} });
+    expect(resumed.data?.status).toBe('running');
+    const done = await untilEnded(tenant.client, id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect((await tenant.client.POST('/v1/runs/{id}/pause', { params: { path: { id } } })).response.status).toBe(409);
+    expect(
+      (await tenant.client.POST('/v1/runs/{id}/resume', { params: { path: { id } }, body: {} })).response.status,
+    ).toBe(409);
+  }, 300_000);
+});
