@@ -62,6 +62,12 @@ const toSummary = (row: PromptSetRow): z.infer<typeof PromptSetSummary> => ({
 
 const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   const { db } = deps;
+  /** Stores a checked set under its name; a name the project already uses is a conflict (sets are immutable). */
+  const store = async (tenantId: string, projectId: string, name: string, files: Record<string, string>) => {
+    const row = await insertPromptSet(db, { id: newId('promptSet'), tenantId, projectId, name, files });
+    if (!row) throw new ServiceError('conflict', `the project already has a prompt set named ${name}`);
+    return toSummary(row);
+  };
 
   app.get(
     '/v1/prompts',
@@ -113,15 +119,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       if (!project) throw notFound('project', request.params.id);
       const problems = deps.jobs.checkPromptSet(request.body.files);
       if (problems.length > 0) throw new ServiceError('validation', 'the prompt set is invalid', { errors: problems });
-      const row = await insertPromptSet(db, {
-        id: newId('promptSet'),
-        tenantId: request.tenantId,
-        projectId: project.id,
-        name: request.body.name,
-        files: request.body.files,
-      });
-      if (!row) throw new ServiceError('conflict', `the project already has a prompt set named ${request.body.name}`);
-      return reply.code(201).send(toSummary(row));
+      return reply.code(201).send(await store(request.tenantId, project.id, request.body.name, request.body.files));
     },
   );
 
@@ -197,15 +195,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         problems.push(...deps.jobs.checkPromptSet(files).map((p) => ({ ...p, path: p.path.replace(/^body\./, '') })));
       }
       if (problems.length > 0) throw new ServiceError('validation', 'the prompt set is invalid', { errors: problems });
-      const row = await insertPromptSet(db, {
-        id: newId('promptSet'),
-        tenantId: request.tenantId,
-        projectId: project.id,
-        name: request.query.name,
-        files,
-      });
-      if (!row) throw new ServiceError('conflict', `the project already has a prompt set named ${request.query.name}`);
-      return reply.code(201).send(toSummary(row));
+      return reply.code(201).send(await store(request.tenantId, project.id, request.query.name, files));
     },
   );
 
