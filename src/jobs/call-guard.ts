@@ -1,6 +1,8 @@
 /**
  * What is checked before each LLM call of a run's item:
  * - the run is still running: a paused run's items stop at their next call (calls in flight finish and are kept);
+ * - a provider out of quota, credit or its daily cap pauses the run with its words (calls cannot succeed until
+ *   someone acts, and failing the items would throw their progress away);
  * - the run's budget (`budget_usd`): when what the run has been billed, plus what this
  * process's calls in flight may still cost, plus this call's worst case (its prompt and its whole output limit at the
  * endpoint's prices; a parser retry inside a call is not checked again) would pass the budget, the run is paused with the figures and the call is not made. Across
@@ -10,6 +12,7 @@
 
 import type { Db } from '../db/client.ts';
 import { spendOfRun } from '../db/queries/llm-accounting.ts';
+import { ProviderExhaustedError } from '../llm/types.ts';
 import type { LlmCall, LlmPort } from '../pipelines/step.ts';
 
 /** Thrown instead of making a call: the run was paused (the item stays pending for the resume). */
@@ -56,7 +59,9 @@ export class RunGate {
 
   async paused(runId: string): Promise<boolean> {
     const hit = this.states.get(runId);
-    if (hit && Date.now() - hit.at < FRESH_MS) return hit.paused;
+    // Only "running" is taken from the cache: a "paused" answer is read again, so a run resumed a moment ago is
+    // never held back by what this process remembered.
+    if (hit && !hit.paused && Date.now() - hit.at < FRESH_MS) return false;
     const paused = await this.isPaused(runId);
     if (this.states.size > 1000) this.states.clear();
     this.states.set(runId, { at: Date.now(), paused });
@@ -77,8 +82,11 @@ export interface BudgetGuard {
   spend: RunSpend;
   /** USD per million input and output tokens of the stage's small and large models. */
   prices: Record<'small' | 'large', { input: number; output: number }>;
-  /** Pauses the run with the reason (idempotent: another item may have paused it first). */
-  pause(reason: string): Promise<void>;
+  /**
+   * Pauses the run with the reason (idempotent: another item may have paused it first), unless its status changed
+   * after `since` — an answer to a call sent before a resume must not pause the resumed run.
+   */
+  pause(reason: string, since: Date): Promise<void>;
 }
 
 /** A rough token count of a call's prompt from its variables (the template itself adds a few hundred). */
@@ -93,7 +101,7 @@ export function guardCalls(port: LlmPort, guard: BudgetGuard): LlmPort {
   return {
     async call<T>(request: LlmCall<T>) {
       if (await guard.gate.paused(guard.runId)) throw new RunPausedError('the run is paused');
-      if (guard.budgetUsd === null) return port.call(request);
+      if (guard.budgetUsd === null) return callPausingOnExhaustion(port, request, guard);
       const price = guard.prices[request.model];
       // One answer's worth: a parse retry inside the call is bounded by the next call's check.
       const worstCase = (promptTokens(request.vars) * price.input + request.sampling.maxTokens * price.output) / 1e6;
@@ -102,15 +110,31 @@ export function guardCalls(port: LlmPort, guard: BudgetGuard): LlmPort {
         const reason =
           `budget: $${spent.toFixed(4)} of budget_usd $${guard.budgetUsd} spent or committed; the next call could ` +
           `cost up to $${worstCase.toFixed(4)} (resume with a larger budget_usd to go on)`;
-        await guard.pause(reason);
+        await guard.pause(reason, new Date());
         throw new RunPausedError(reason);
       }
       const release = guard.spend.reserve(guard.runId, worstCase);
       try {
-        return await port.call(request);
+        return await callPausingOnExhaustion(port, request, guard);
       } finally {
         release();
       }
     },
   };
+}
+
+/**
+ * A provider whose quota, credit or daily cap is gone answers every call the same way until someone acts: the run
+ * pauses with the provider's words, instead of failing item after item and losing nothing it has paid for.
+ */
+async function callPausingOnExhaustion<T>(port: LlmPort, request: LlmCall<T>, guard: BudgetGuard) {
+  const sent = new Date();
+  try {
+    return await port.call(request);
+  } catch (error) {
+    if (!(error instanceof ProviderExhaustedError)) throw error;
+    const reason = `provider: ${error.providerWords}`;
+    await guard.pause(reason, sent);
+    throw new RunPausedError(reason);
+  }
 }

@@ -106,10 +106,11 @@ export class ItemRunner {
           budgetUsd: run.budgetUsd,
           spend: this.spend,
           prices: pricesOf(resolveEndpoints(runConfig.config, runConfig.secrets, definition.llmSection)),
-          pause: async (reason) => {
-            this.gate.markPaused(run.id);
+          pause: async (reason, since) => {
             const current = await getRunById(db, run.id);
-            if (current?.status === 'running') await pauseRun(db, current, reason).catch(() => {});
+            if (current?.status !== 'running' || current.updatedAt > since) return;
+            this.gate.markPaused(run.id);
+            await pauseRun(db, current, reason).catch(() => {});
           },
         })
       : port;
@@ -126,8 +127,14 @@ export class ItemRunner {
     try {
       result = await definition.process(item.input, ctx);
     } catch (error) {
-      // Paused by its budget: the item stays pending, untouched, for the resume to send again.
-      if (error instanceof RunPausedError) return;
+      // Paused (budget, provider, request): the item stays pending, untouched, for the resume to send again. If the
+      // run is running after all (resumed meanwhile, or a stale answer did not pause it), the item goes back in line.
+      if (error instanceof RunPausedError) {
+        if ((await getRunById(db, data.runId))?.status === 'running') {
+          await this.queue.send(jobs.stageItem(stage.kind), data);
+        }
+        return;
+      }
       if (signal.aborted) throw error;
       await recordItemAttemptError(db, data, errorMessage(error), item.attempts + 1);
       throw error;

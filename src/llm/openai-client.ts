@@ -131,6 +131,10 @@ const noChoices = () =>
   new ProviderFailureError({ kind: 'server-error', transient: true, reason: 'response without choices' });
 
 /** SDK error → failure kind. 400/413/422 concern this request (the item is dropped); 401/403/404 the config (a fault). */
+/** Provider messages that mean the account, not the moment, is out of capacity. */
+const EXHAUSTED =
+  /exceeded your current quota|insufficient (?:quota|credit|balance|funds)|daily (?:limit|quota|cap)|billing/i;
+
 export function classify(error: unknown, timeoutMs: number): ProviderFailure {
   const detail = error instanceof Error ? error.message.slice(0, 300) : String(error);
   if (error instanceof OpenAI.APIUserAbortError)
@@ -143,6 +147,11 @@ export function classify(error: unknown, timeoutMs: number): ProviderFailure {
   if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
     const status = error.status;
     const base = { status, reason: `HTTP ${status}`, detail };
+    // Quota, credit or a daily cap: waiting a few seconds does not bring them back.
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (status === 402 || (status === 429 && (/insufficient_quota|billing/.test(code) || EXHAUSTED.test(detail)))) {
+      return { ...base, kind: 'exhausted', transient: false, reason: `HTTP ${status} quota exhausted` };
+    }
     if (status === 429) {
       const retryAfterMs = parseRetryAfter((name) => error.headers?.get(name));
       return {

@@ -27,7 +27,8 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 /** Why one provider attempt failed, as the SDK-free rest of the gateway sees it. */
 export interface ProviderFailure {
-  kind: 'rate-limited' | 'server-error' | 'connection' | 'timeout' | 'rejected' | 'refused' | 'aborted';
+  /** `exhausted`: the account's quota, credit or daily cap is gone (no retry helps until someone acts). */
+  kind: 'rate-limited' | 'server-error' | 'connection' | 'timeout' | 'rejected' | 'refused' | 'aborted' | 'exhausted';
   /** Worth another attempt (429, 5xx, connection, timeout). */
   transient: boolean;
   status?: number;

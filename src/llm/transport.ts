@@ -15,7 +15,7 @@ import {
   retryDelayMs,
   sleep,
 } from './retry.ts';
-import { type Endpoint, LlmProviderError, type StageBinding } from './types.ts';
+import { type Endpoint, LlmProviderError, ProviderExhaustedError, type StageBinding } from './types.ts';
 
 export interface TransportDeps {
   provider: ProviderClient;
@@ -75,6 +75,8 @@ export async function sendWithRetries(deps: TransportDeps, call: TransportCall):
     const what = `${endpoint.model} at ${endpoint.baseUrl}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`;
     if (failure.kind === 'rejected')
       return { ok: false, reason: `the provider rejected the request: ${failure.reason}` };
+    if (failure.kind === 'exhausted')
+      throw new ProviderExhaustedError(`${endpoint.model} at ${endpoint.baseUrl}: ${failure.detail ?? failure.reason}`);
     // Refusals (bad key, unknown model) and exhausted retries are faults: the job layer retries the item later.
     if (!failure.transient) throw new LlmProviderError(`LLM call refused by ${what}`, failure.status);
     if (attempt >= deps.policy.maxAttempts) {

@@ -55,6 +55,14 @@ export interface ChatMessage {
 export type RenderedPrompt = { kind: 'chat'; messages: ChatMessage[] } | { kind: 'completion'; prompt: string };
 
 /** Thrown (a fault, so the job layer retries the item later) when the provider stays unreachable or refuses us. */
+/** The provider said the account is out of quota, credit or its daily cap: the run should pause, not fail. */
+export class ProviderExhaustedError extends Error {
+  constructor(readonly providerWords: string) {
+    super(`the provider's quota is exhausted: ${providerWords}`);
+    this.name = 'ProviderExhaustedError';
+  }
+}
+
 export class LlmProviderError extends Error {
   constructor(
     message: string,

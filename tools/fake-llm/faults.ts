@@ -31,6 +31,8 @@ export interface FakeLlmOptions {
   script?: FakeFault[];
   /** The completion-mode answer for prompts that are not a chat transcript. */
   continuation?: string;
+  /** Every completion request answers 429 `insufficient_quota`, as a provider whose credit ran out. */
+  quotaExhausted?: boolean;
   /** Strings to look for in request bodies: `counters().watched[s]` counts the requests that contained each. */
   watch?: string[];
 }

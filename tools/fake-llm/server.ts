@@ -115,6 +115,15 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     }
     await delay(latencyFor(options, draw[1] ?? 0), res);
     if (res.destroyed || res.socket?.destroyed) return count('aborted');
+    if (options.quotaExhausted) {
+      return reply(429, {
+        error: {
+          message: 'You exceeded your current quota, please check your plan and billing details. (fake)',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        },
+      });
+    }
     if (fault === '429') {
       res.setHeader('retry-after', String(options.retryAfterSeconds ?? 1));
       return reply(429, { error: { message: 'rate limited (fake)', type: 'rate_limit_error' } });

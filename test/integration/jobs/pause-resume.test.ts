@@ -24,6 +24,7 @@ type Run = {
   error: string | null;
   pause_reason: string | null;
   budget_usd: number | null;
+  stages: Array<{ items: { failed: number } }>;
   totals: { cost: number };
 };
 
@@ -131,6 +132,34 @@ describe('budget and pause', () => {
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect((await llm.counters()).requests - r1).toBe(fullRequests);
     expect(await outputs(budgeted.key, id)).toEqual(await outputs(reference.key, full.id));
+  }, 300_000);
+
+  it("pauses with the provider's words when its quota runs out, and resumed after it recovers, finishes", async () => {
+    const reference = await t.clientForNewTenant('quota-reference');
+    const full = await untilEnded(reference.client, await setUp(reference.client, reference.key));
+    expect(full.status, full.error ?? '').toBe('succeeded');
+
+    const tenant = await t.clientForNewTenant('quota');
+    const before = (await llm.counters()).requests;
+    const id = await setUp(tenant.client, tenant.key);
+    await waitFor(async () => (await llm.counters()).requests - before >= 10, { what: 'some calls to be answered' });
+    await llm.setOptions({ quotaExhausted: true });
+    const paused = await waitFor(
+      async () => {
+        const run = await statusOf(tenant.client, id);
+        return run.status === 'paused' || TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
+      },
+      { what: 'the run to pause on the exhausted quota', timeoutMs: 150_000 },
+    );
+    await llm.setOptions({ quotaExhausted: false });
+    expect(paused.status).toBe('paused');
+    expect(paused.pause_reason).toMatch(/^provider: fake-model at .*exceeded your current quota/);
+    const resumed = await tenant.client.POST('/v1/runs/{id}/resume', { params: { path: { id } }, body: {} });
+    expect(resumed.data?.status).toBe('running');
+    const done = await untilEnded(tenant.client, id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.stages.every((s) => s.items.failed === 0)).toBe(true);
+    expect(await outputs(tenant.key, id)).toEqual(await outputs(reference.key, full.id));
   }, 300_000);
 
   it('pauses on request and resumes to the end; a finished run can be neither', async () => {
