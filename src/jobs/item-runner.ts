@@ -190,7 +190,7 @@ export class ItemRunner {
       return;
     }
     if (!lost) return;
-    const counts = (await itemCountsByStage(db, data.runId)).get(data.stage);
+    const counts = (await itemCountsByStage(db, data.runId, data.stage)).get(data.stage);
     if (certainLoss(data.stage, counts, maxDropFractionFor(lost.config, lost.kind))) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
     }

@@ -139,7 +139,7 @@ export class Orchestrator {
         const { config } = await getConfigForRun(this.deps, run);
         if (isItemStage(definition)) {
           // Stop here, before the stages after this one pay for anything, when this one lost (nearly) everything.
-          const counts = (await itemCountsByStage(db, run.id)).get(stage.name);
+          const counts = (await itemCountsByStage(db, run.id, stage.name)).get(stage.name);
           const verdict = stageVerdict(stage.name, counts, maxDropFractionFor(config, stage.kind));
           if (verdict) {
             await this.failStage(run, stage, `${verdict.code}: ${verdict.message}`);
@@ -163,7 +163,7 @@ export class Orchestrator {
    */
   private async stopIfLost(run: RunRow, stage: StageRow): Promise<boolean> {
     const { config } = await getConfigForRun(this.deps, run);
-    const counts = (await itemCountsByStage(this.deps.db, run.id)).get(stage.name);
+    const counts = (await itemCountsByStage(this.deps.db, run.id, stage.name)).get(stage.name);
     const verdict = certainLoss(stage.name, counts, maxDropFractionFor(config, stage.kind));
     if (!verdict) return false;
     await this.failStage(run, stage, `${verdict.code}: ${verdict.message}`);

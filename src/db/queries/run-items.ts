@@ -93,12 +93,15 @@ export interface StageCounts {
   reasons: Record<string, number>;
 }
 
-/** Counts per stage, derived from the items themselves so they can never drift from the truth. */
-export async function itemCountsByStage(db: Db, runId: string): Promise<Map<string, StageCounts>> {
+/**
+ * Counts per stage, derived from the items themselves so they can never drift from the truth; only `stage`'s when
+ * given (a check after one item settles need not count the whole run).
+ */
+export async function itemCountsByStage(db: Db, runId: string, stage?: string): Promise<Map<string, StageCounts>> {
   const rows = await db
     .select({ stage: runItems.stage, state: runItems.state, reason: runItems.reason, n: sql<number>`count(*)::int` })
     .from(runItems)
-    .where(eq(runItems.runId, runId))
+    .where(and(eq(runItems.runId, runId), stage === undefined ? undefined : eq(runItems.stage, stage)))
     .groupBy(runItems.stage, runItems.state, runItems.reason);
   const out = new Map<string, StageCounts>();
   for (const row of rows) {
