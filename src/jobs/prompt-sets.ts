@@ -121,10 +121,20 @@ export class PromptSets {
 
 /** What is wrong with one prompt file meant to replace prompt `id` (empty when nothing is). */
 export function checkPromptFile(library: PromptLibrary, id: string, text: string): string[] {
+  const result = compileCheckedPrompt(library, id, text);
+  return result.ok ? [] : result.problems;
+}
+
+/** A prompt file compiled, once it passes every check of an upload (else what is wrong with it). */
+function compileCheckedPrompt(
+  library: PromptLibrary,
+  id: string,
+  text: string,
+): { ok: true; prompt: CompiledPrompt } | { ok: false; problems: string[] } {
   const compiled = library.compile(id, text, id);
-  if (!compiled.ok) return compiled.errors.map((e) => e.replace(`${id}: `, ''));
+  if (!compiled.ok) return { ok: false, problems: compiled.errors.map((e) => e.replace(`${id}: `, '')) };
   const messages = parseMessages(text);
-  if (typeof messages === 'string') return [messages];
+  if (typeof messages === 'string') return { ok: false, problems: [messages] };
   const problems: string[] = [];
   if (messages.at(-1)?.role !== 'user') problems.push('must end with the user message that carries the input');
   const parser = parserForPrompt(id);
@@ -135,7 +145,7 @@ export function checkPromptFile(library: PromptLibrary, id: string, text: string
       problems.push(`message ${i + 1} (a few-shot answer) is not accepted by the step's parser: ${result.reason}`);
     }
   });
-  return problems;
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, prompt: compiled.prompt };
 }
 
 /** A bundled set: every `<id>.yaml` under `dir`, compiled; a file that does not check out stops start-up. */
@@ -157,13 +167,9 @@ function loadBundledSet(library: PromptLibrary, dir: string): PromptOverrides {
       .replace(/\.yaml$/, '')
       .split(path.sep)
       .join('/');
-    const text = readFileSync(file, 'utf8');
-    const problems = checkPromptFile(library, id, text);
-    if (problems.length > 0) errors.push(`${file}: ${problems.join('; ')}`);
-    else {
-      const result = library.compile(id, text, file);
-      if (result.ok) set.set(id, result.prompt);
-    }
+    const result = compileCheckedPrompt(library, id, readFileSync(file, 'utf8'));
+    if (result.ok) set.set(id, result.prompt);
+    else errors.push(`${file}: ${result.problems.join('; ')}`);
   }
   if (errors.length > 0) throw new Error(`bundled prompt set is invalid:\n  ${errors.join('\n  ')}`);
   return set;
