@@ -11,6 +11,7 @@
  */
 import type { Random } from '../../lib/seeded-random.ts';
 import { fillContext } from '../factual-sft/saving.ts';
+import { renderConversation } from '../shared/chat-template.ts';
 import type { ShareGptConversation, ShareGptTurn } from '../shared/sharegpt.ts';
 import { visibleAnswer } from '../thought-rewrite/rewrite.ts';
 
@@ -87,10 +88,19 @@ export function withSharedInstruction(
 }
 
 /** ShareGPT roles as chat-template roles (§6.4: anything but system and human is the assistant). */
-export function toChatMessages(conversation: ShareGptConversation) {
+function toChatMessages(conversation: ShareGptConversation) {
   return conversation.conversations.map((turn) => ({
     role:
       turn.from === 'system' ? ('system' as const) : turn.from === 'human' ? ('user' as const) : ('assistant' as const),
     content: turn.value,
   }));
+}
+
+/** A conversation as one completion line of `sft_run/`, rendered with the chat template (§6.4). */
+export function completionLine(
+  conversation: ShareGptConversation,
+  template: string,
+  templateKwargs: Record<string, unknown>,
+): { text: string } {
+  return { text: renderConversation(template, toChatMessages(conversation), templateKwargs).trim() };
 }

@@ -9,11 +9,10 @@ import { seededRandom } from '../../lib/seeded-random.ts';
 import { addContext, datasetFileName, drawRows, genericTarget } from '../generic-sft/mix.ts';
 import { genericSftStage } from '../generic-sft/stage.ts';
 import { outputTree } from '../output-tree.ts';
-import { renderConversation } from '../shared/chat-template.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import type { ShareGptConversation } from '../shared/sharegpt.ts';
 import type { ArtifactContext } from '../stage.ts';
-import { toChatMessages, withSharedInstruction } from './combine.ts';
+import { completionLine, withSharedInstruction } from './combine.ts';
 
 export interface GenericFile {
   repo: string;
@@ -55,9 +54,7 @@ export async function mixGenericData(
     const prepared = withSharedInstruction(drawn, config.system.shared_instruction, config.dataset_context);
     const file = datasetFileName(snapshot.repo, target);
     await ctx.writeArtifact(outputTree.genericSft(file), toJsonl(prepared));
-    const lines = prepared.map((c) => ({
-      text: renderConversation(template, toChatMessages(c), settings.template_kwargs).trim(),
-    }));
+    const lines = prepared.map((c) => completionLine(c, template, settings.template_kwargs));
     out.push({ repo: snapshot.repo, file, target, rows: drawn.length, tokens, lines });
   }
   return out;

@@ -12,12 +12,12 @@ import { llamaFactoryDatasetInfo, toAlpaca, toOpenAiChat } from '../exports/form
 import { factualSftStage } from '../factual-sft/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { ragDataStage } from '../rag-data/stage.ts';
-import { renderConversation, resolveTemplate } from '../shared/chat-template.ts';
+import { resolveTemplate } from '../shared/chat-template.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import type { ShareGptConversation } from '../shared/sharegpt.ts';
 import type { ArtifactContext, ChunkableDocument } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
-import { combineConversations, removalPass, toChatMessages, withSharedInstruction } from './combine.ts';
+import { combineConversations, completionLine, removalPass, withSharedInstruction } from './combine.ts';
 import { type CardFile, type CardFileKind, type DatasetCardInput, datasetCard } from './dataset-card.ts';
 import { mixGenericData } from './generic-data.ts';
 import {
@@ -103,9 +103,7 @@ export async function assembleSftRun(
     );
     domain.push(...prepared);
     await ctx.writeArtifact(sft.path(sft.combined(index)), toJsonl(prepared));
-    const rendered = prepared.map((c) => ({
-      text: renderConversation(template, toChatMessages(c), settings.template_kwargs).trim(),
-    }));
+    const rendered = prepared.map((c) => completionLine(c, template, settings.template_kwargs));
     for (const { text } of rendered) domainTokens += count(text);
     await write(sft.completion(index), rendered, 'factual_sft');
   }
