@@ -52,6 +52,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
   });
 
+  // No route reads plain text: without Fastify's default parser, a text/plain body is a 415 like any other media
+  // type a route does not take, instead of a string handed to a JSON schema (a confusing 400).
+  app.removeContentTypeParser('text/plain');
+
   await app.register(problemDetails);
   await app.register(openapi);
   await app.register(multipart, {
