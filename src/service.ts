@@ -12,6 +12,7 @@ import { loadSecretBox } from './config/secret-keys.ts';
 import type { Settings } from './config/settings.ts';
 import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
 import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
+import { estimateConfig } from './jobs/dry-run/estimate.ts';
 import type { LlmPortFactory } from './jobs/item-runner.ts';
 import { jobs } from './jobs/job-definitions.ts';
 import { gatewayPorts } from './jobs/llm-ports.ts';
@@ -142,6 +143,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       jobs: {
         graph: registry.graph,
         stageWarnings: registry.warnings,
+        estimate: (request) => estimateConfig(deps, registry, request),
         advanceInTransaction: (runId, transaction) => queue.send(jobs.advanceRun, { runId }, { transaction }),
         wake: () => worker?.wake(),
         sendExtractFile: async (fileId) => {

@@ -27,6 +27,7 @@ export async function renderOpenApi(): Promise<string> {
       promptCatalog: unused,
       graph: unused,
       stageWarnings: unused,
+      estimate: unused,
     },
     auth: { tenantForKey: unused, localTenant: unused },
     checkReady: unused,

@@ -14,6 +14,7 @@ import openapi from './plugins/openapi.ts';
 import problemDetails, { clientErrorProblem, frameworkProblem } from './plugins/problem-details.ts';
 import artifactRoutes from './routes/artifacts.ts';
 import configRoutes from './routes/configs.ts';
+import estimateRoutes from './routes/estimates.ts';
 import eventRoutes from './routes/events.ts';
 import fileRoutes from './routes/files.ts';
 import opsRoutes from './routes/ops.ts';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     fileRoutes,
     configRoutes,
     runRoutes,
+    estimateRoutes,
     eventRoutes,
     artifactRoutes,
     pushRoutes,

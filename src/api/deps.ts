@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
+import type { Estimate } from '../jobs/dry-run/estimate.ts';
 import type { PromptEntry } from '../jobs/prompt-sets.ts';
 import type { StageNode } from '../jobs/runs.ts';
 import type { ProblemFieldError } from '../lib/errors.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
     sendRunWebhook(runId: string): Promise<void>;
     /** The stage instances a run of this config consists of (skipped ones with their reason). */
     graph(config: CompositionConfig): StageNode[];
+    /** What a run of a stored config would cost (no model is called). */
+    estimate(request: { tenantId: string; projectId: string; configId: string }): Promise<Estimate>;
     /** Config warnings for the parts of the composition this version cannot run. */
     stageWarnings(config: CompositionConfig): ProblemFieldError[];
   };

@@ -23,7 +23,7 @@ import { jobs } from './job-definitions.ts';
 import { certainLoss, runOutcome, stageVerdict } from './outcome.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun } from './run-config.ts';
-import { createPlanContext, finishStage, runInfo } from './stage-context.ts';
+import { createPlanContext, finishStage, runInfo, runStore } from './stage-context.ts';
 import type { StageDeps } from './stage-deps.ts';
 import type { StageRegistry } from './stage-registry.ts';
 
@@ -110,9 +110,10 @@ export class Orchestrator {
     await appendEvent(db, run.id, 'stage.started', {}, stage.name);
     try {
       const { config } = await getConfigForRun(this.deps, run);
+      const info = runInfo(run, stage, config);
       // A finish stage has no items: it goes straight to finishing once planned.
       const items = isItemStage(definition)
-        ? await definition.plan(createPlanContext(this.deps, runInfo(run, stage, config)))
+        ? await definition.plan(createPlanContext(this.deps, info, runStore(this.deps, info)))
         : [];
       await insertItems(db, run.id, stage.name, items);
       const pending = await pendingItemKeys(db, run.id, stage.name);
@@ -146,7 +147,8 @@ export class Orchestrator {
             return true;
           }
         }
-        await finishStage(this.deps, definition, runInfo(run, stage, config));
+        const info = runInfo(run, stage, config);
+        await finishStage(this.deps, definition, info, runStore(this.deps, info));
       }
       if (await transitionStage(db, run.id, stage.name, ['finishing'], 'succeeded')) {
         await appendEvent(db, run.id, 'stage.finished', {}, stage.name);

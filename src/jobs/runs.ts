@@ -128,7 +128,7 @@ function sameRequestOrConflict(existing: RunRow, request: CreateRunRequest): { r
   return { run: existing, created: false };
 }
 
-async function resolveRunSources(db: Db, projectId: string, config: CompositionConfig) {
+export async function resolveRunSources(db: Db, projectId: string, config: CompositionConfig) {
   const all = await allSourcesOfProject(db, projectId);
   const wanted = config.path.input_dirs;
   const errors: Array<{ path: string; message: string }> = [];

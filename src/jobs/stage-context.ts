@@ -11,6 +11,7 @@ import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { modelsByStage } from '../db/queries/llm-accounting.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
+import type { Embedder } from '../llm/embeddings.ts';
 import { ingestStage } from '../pipelines/ingest-stage.ts';
 import { countRecords } from '../pipelines/shared/jsonl.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type FinishContext,
   isItemStage,
   type PlanContext,
+  type RunReport,
   type SourceView,
   type StageDefinitionOf,
   type StageRunInfo,
@@ -58,12 +60,29 @@ export function runInfo(run: RunRow, stage: StageRow, config: CompositionConfig)
   };
 }
 
-export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanContext {
+/**
+ * Where a run's stage outputs live, as the contexts read and write them: the database and blob store for a run
+ * (`runStore`), memory for a dry run (jobs/dry-run/sandbox.ts). Rows are raw; the contexts check them against the
+ * writing stage's schemas.
+ */
+export interface StageStore {
+  doneItems(stageName: string): Promise<Array<{ key: string; input: unknown; output: unknown }>>;
+  unfinishedItems(stageName: string): Promise<Array<{ key: string; input: unknown; state: string; reason: string }>>;
+  /** A stage's `finish` result; undefined when that stage has not finished. */
+  readResult(stageName: string): Promise<unknown>;
+  writeResult(stageName: string, result: unknown): Promise<void>;
+  writeArtifact(stageName: string, path: string, content: string | Uint8Array): Promise<void>;
+  /** The run's embeddings endpoint, when its config names one. */
+  embedder(): Promise<Embedder | undefined>;
+  runReport(): Promise<RunReport>;
+}
+
+export function createPlanContext(deps: StageDeps, info: StageRunInfo, store: StageStore): PlanContext {
   let documents: Promise<DocumentText[]> | undefined;
   const loadDocuments = async (): Promise<DocumentText[]> => {
     const out: DocumentText[] = [];
     const ingest = { input: IngestInputSchema, output: IngestOutputSchema };
-    for (const { output: file } of await parsedDoneItems(deps, info.runId, ingestStage.kind, ingest)) {
+    for (const { output: file } of await parsedDoneItems(store, ingestStage.kind, ingest)) {
       const docs = await readExtractedDocuments(deps, file.textBlobKey);
       // jsonl/json records carry their own metadata; otherwise the file name is the original's metadata.
       for (const d of docs) {
@@ -85,16 +104,51 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo): PlanCont
       const all = await documents;
       return sourceName === undefined ? all : all.filter((d) => d.sourceName === sourceName);
     },
-    outputsOf: (stage, instance) => parsedDoneItems(deps, info.runId, instanceName(stage, instance), stage),
+    outputsOf: (stage, instance) => parsedDoneItems(store, instanceName(stage, instance), stage),
     async resultOf<Result>(stage: StageDefinitionOf<Result>, instance?: Record<string, unknown>) {
       const name = instanceName(stage, instance);
       if (!stage.result) throw new Error(`stage ${stage.kind} declares no result`);
-      const key = stageResultBlobKey(info.runId, name);
-      if (!(await deps.blobs.stat(key))) throw new Error(`stage ${name} has not finished in this run`);
-      return stage.result.parse(JSON.parse((await deps.blobs.get(key)).toString('utf8')));
+      const result = await store.readResult(name);
+      if (result === undefined) throw new Error(`stage ${name} has not finished in this run`);
+      return stage.result.parse(result);
     },
     chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
-    relatedChunks: async (pool, k) => relatedChunks(deps, pool, k, { embeddings: await embedderOfRun(deps, info) }),
+    relatedChunks: async (pool, k) => relatedChunks(deps, pool, k, { embeddings: await store.embedder() }),
+  };
+}
+
+/** The store of a run: items in the database, results and artifacts in the blob store. */
+export function runStore(deps: StageDeps, info: StageRunInfo): StageStore {
+  return {
+    doneItems: (stageName) => doneItems(deps.db, info.runId, stageName),
+    async unfinishedItems(stageName) {
+      const rows = await unfinishedItems(deps.db, info.runId, stageName);
+      return rows.map((r) => ({ key: r.key, input: r.input, state: r.state, reason: r.reason ?? '' }));
+    },
+    async readResult(stageName) {
+      const key = stageResultBlobKey(info.runId, stageName);
+      if (!(await deps.blobs.stat(key))) return undefined;
+      return JSON.parse((await deps.blobs.get(key)).toString('utf8'));
+    },
+    async writeResult(stageName, result) {
+      await deps.blobs.put(stageResultBlobKey(info.runId, stageName), JSON.stringify(result));
+    },
+    async writeArtifact(stageName, path, content) {
+      const blobKey = artifactBlobKey(info.runId, path);
+      const stored = await deps.blobs.put(blobKey, content);
+      await upsertArtifact(deps.db, {
+        runId: info.runId,
+        path,
+        stage: stageName,
+        blobKey,
+        size: stored.size,
+        sha256: stored.sha256,
+        mediaType: mediaTypeForPath(path),
+        records: countRecords(path, content) ?? null,
+      });
+    },
+    embedder: () => embedderOfRun(deps, info),
+    runReport: () => runReportOf(deps, info.runId),
   };
 }
 
@@ -107,12 +161,11 @@ function instanceName(stage: StageSpec, instance: Record<string, unknown> | unde
 
 /** The done items of a stage instance, each input and output checked against the stage's schemas. */
 async function parsedDoneItems<In, Out>(
-  deps: StageDeps,
-  runId: string,
+  store: StageStore,
   stageName: string,
   schemas: { input: z.ZodType<In>; output: z.ZodType<Out> },
 ): Promise<Array<DoneItem<In, Out>>> {
-  const rows = await doneItems(deps.db, runId, stageName);
+  const rows = await store.doneItems(stageName);
   return rows.map((r) => ({ key: r.key, input: schemas.input.parse(r.input), output: schemas.output.parse(r.output) }));
 }
 
@@ -137,43 +190,32 @@ async function embedderOfRun(deps: StageDeps, info: StageRunInfo) {
   });
 }
 
-function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactContext {
+async function runReportOf(deps: StageDeps, runId: string): Promise<RunReport> {
+  const run = await getRunById(deps.db, runId);
+  if (!run) throw new Error(`run ${runId} no longer exists`);
+  const [status, models] = await Promise.all([runStatus(deps.db, run), modelsByStage(deps.db, run.id)]);
   return {
-    ...createPlanContext(deps, info),
+    runId: run.id,
+    stages: status.stages.map((s) => ({
+      name: s.name,
+      state: s.state,
+      items: { total: s.items.total, done: s.items.done, dropped: s.items.dropped, failed: s.items.failed },
+      reasons: s.reasons,
+      models: models.get(s.name) ?? [],
+      calls: s.llm.calls,
+      inputTokens: s.llm.inputTokens,
+      outputTokens: s.llm.outputTokens,
+      cost: s.llm.cost,
+    })),
+  };
+}
+
+function createArtifactContext(deps: StageDeps, info: StageRunInfo, store: StageStore): ArtifactContext {
+  return {
+    ...createPlanContext(deps, info, store),
     datasets: datasetsOfRun(deps, info.config),
-    async runReport() {
-      const run = await getRunById(deps.db, info.runId);
-      if (!run) throw new Error(`run ${info.runId} no longer exists`);
-      const [status, models] = await Promise.all([runStatus(deps.db, run), modelsByStage(deps.db, run.id)]);
-      return {
-        runId: run.id,
-        stages: status.stages.map((s) => ({
-          name: s.name,
-          state: s.state,
-          items: { total: s.items.total, done: s.items.done, dropped: s.items.dropped, failed: s.items.failed },
-          reasons: s.reasons,
-          models: models.get(s.name) ?? [],
-          calls: s.llm.calls,
-          inputTokens: s.llm.inputTokens,
-          outputTokens: s.llm.outputTokens,
-          cost: s.llm.cost,
-        })),
-      };
-    },
-    async writeArtifact(path, content) {
-      const blobKey = artifactBlobKey(info.runId, path);
-      const stored = await deps.blobs.put(blobKey, content);
-      await upsertArtifact(deps.db, {
-        runId: info.runId,
-        path,
-        stage: info.stageName,
-        blobKey,
-        size: stored.size,
-        sha256: stored.sha256,
-        mediaType: mediaTypeForPath(path),
-        records: countRecords(path, content) ?? null,
-      });
-    },
+    runReport: () => store.runReport(),
+    writeArtifact: (path, content) => store.writeArtifact(info.stageName, path, content),
   };
 }
 
@@ -181,21 +223,26 @@ function createArtifactContext(deps: StageDeps, info: StageRunInfo): ArtifactCon
  * Runs a stage's `finish` with the context its kind gets (an item stage also reads its own items, through its
  * schemas) and keeps the result it returns, for the stages that read it with `resultOf`.
  */
-export async function finishStage(deps: StageDeps, stage: AnyStageDefinition, info: StageRunInfo): Promise<void> {
-  const base = createArtifactContext(deps, info);
+export async function finishStage(
+  deps: StageDeps,
+  stage: AnyStageDefinition,
+  info: StageRunInfo,
+  store: StageStore,
+): Promise<void> {
+  const base = createArtifactContext(deps, info, store);
   let result: unknown;
   if (isItemStage(stage)) {
     const ctx: FinishContext<unknown, unknown> = {
       ...base,
-      outputs: () => parsedDoneItems(deps, info.runId, info.stageName, stage),
+      outputs: () => parsedDoneItems(store, info.stageName, stage),
       async unfinished() {
-        const rows = await unfinishedItems(deps.db, info.runId, info.stageName);
+        const rows = await store.unfinishedItems(info.stageName);
         return rows.map(
           (r): UnfinishedItem<unknown> => ({
             key: r.key,
             input: stage.input.parse(r.input),
             state: r.state as 'dropped' | 'failed',
-            reason: r.reason ?? '',
+            reason: r.reason,
           }),
         );
       },
@@ -204,7 +251,5 @@ export async function finishStage(deps: StageDeps, stage: AnyStageDefinition, in
   } else {
     result = await stage.finish(base);
   }
-  if (stage.result) {
-    await deps.blobs.put(stageResultBlobKey(info.runId, info.stageName), JSON.stringify(stage.result.parse(result)));
-  }
+  if (stage.result) await store.writeResult(info.stageName, stage.result.parse(result));
 }

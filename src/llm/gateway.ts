@@ -21,7 +21,7 @@ import { ERROR_MESSAGE, type PromptLibrary } from './prompts.ts';
 import { EndpointRateLimiter } from './rate-limit.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { sendWithRetries, type TransportDeps } from './transport.ts';
-import type { Endpoint, RenderedPrompt, StageBinding } from './types.ts';
+import { type Endpoint, promptLabel, type RenderedPrompt, type StageBinding } from './types.ts';
 
 export interface GatewayDeps {
   db: Db;
@@ -111,9 +111,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const result: ParseResult<T> = stripped.ok
         ? request.parse(stripped.text)
         : { kind: 'retry', reason: stripped.reason };
+      const label = promptLabel(request.prompt, request.style);
       await accounting.record({
         runId: binding.runId,
         stage: binding.stage,
+        tenantId: binding.owner?.tenantId,
+        prompt: label,
         model: endpoint.model,
         cached: answer.cached,
         outcome: result.kind,
@@ -121,6 +124,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
         inputTokens: answer.inputTokens,
         outputTokens: answer.outputTokens,
         cost: costOf(endpoint, answer.inputTokens, answer.outputTokens),
+        latencyMs: answer.latencyMs,
+      });
+      binding.onAttempt?.({
+        prompt: label,
+        model: endpoint.model,
+        attempt,
+        cached: answer.cached,
+        raw: answer.text,
+        outcome: result.kind,
+        reason: result.kind === 'ok' ? undefined : result.reason,
+        inputTokens: answer.inputTokens,
+        outputTokens: answer.outputTokens,
         latencyMs: answer.latencyMs,
       });
       if (result.kind === 'ok')

@@ -63,6 +63,8 @@ export async function sendWithRetries(deps: TransportDeps, call: TransportCall):
     await deps.accounting.record({
       runId: binding.runId,
       stage: binding.stage,
+      tenantId: binding.owner?.tenantId,
+      prompt: call.request.promptId,
       model: endpoint.model,
       cached: false,
       outcome: 'error',

@@ -44,6 +44,29 @@ export interface StageBinding {
   owner?: { tenantId: string; projectId: string };
   /** The config's `llm_cache: refresh`: answers from before this run are not reused (its own are, on a resume). */
   refreshCache?: boolean;
+  /** Sees every attempt once it is parsed (previews trace their calls with it). */
+  onAttempt?: (attempt: AttemptTrace) => void;
+}
+
+/** One attempt of a call as the gateway saw it: what was asked, what came back and what the parser said. */
+export interface AttemptTrace {
+  /** The prompt id, `id#style` for a style's variant. */
+  prompt: string;
+  model: string;
+  /** 0 for the first try; a retry follows a parse `retry`. */
+  attempt: number;
+  cached: boolean;
+  raw: string;
+  outcome: 'ok' | 'retry' | 'drop';
+  reason?: string | undefined;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+}
+
+/** How accounting and traces name a call's prompt: its id, with the style whose variant it asked for. */
+export function promptLabel(id: string, style: string | undefined): string {
+  return style ? `${id}#${style}` : id;
 }
 
 export interface ChatMessage {

@@ -310,6 +310,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{id}/estimates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate what a run of a config would cost, without calling a model
+         * @description Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called.
+         */
+        post: operations["estimateRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{id}/events": {
         parameters: {
             query?: never;
@@ -1210,6 +1230,10 @@ export interface components {
             /** @description A new spend cap in USD (null: none); the run keeps its budget when absent */
             budget_usd?: number | null;
         };
+        EstimateRequest: {
+            /** @description The config to estimate (`cfg_…`) */
+            config_id: string;
+        };
         PromptSetCreate: {
             name: string;
             /** @description Prompt id → the file, in the bundled prompts' YAML format */
@@ -1263,6 +1287,56 @@ export interface components {
                 message: string;
             }[];
             created_at: string;
+        };
+        EstimateFigures: {
+            /** @description LLM calls, retries included */
+            calls: number;
+            input_tokens: number;
+            output_tokens: number;
+            /** @description At the config's cost_per_million_* prices */
+            cost_usd: number;
+            /** @description Model time divided by concurrency_limit */
+            wall_seconds: number;
+        };
+        StageEstimate: {
+            name: string;
+            kind: string;
+            /** @description Items the stage plans: chunks after subsets, files, conversations */
+            items: number;
+            /** @description Items expected to be dropped (recorded drop rates) */
+            dropped: number;
+            /** @description Calls this account's cache already answers, or repeated within the run: they cost nothing */
+            cached_calls: number;
+            models: string[];
+            prompts: {
+                prompt: string;
+                model: string;
+                calls: number;
+                /**
+                 * @description Sized from this account's recorded calls of the prompt, or from its few-shot answer
+                 * @enum {string}
+                 */
+                basis: "recorded" | "few-shot";
+            }[];
+            /** @description LLM calls, retries included */
+            calls: number;
+            input_tokens: number;
+            output_tokens: number;
+            /** @description At the config's cost_per_million_* prices */
+            cost_usd: number;
+            /** @description Model time divided by concurrency_limit */
+            wall_seconds: number;
+        };
+        Estimate: {
+            total: components["schemas"]["EstimateFigures"];
+            stages: components["schemas"]["StageEstimate"][];
+            concurrency_limit: number;
+            skipped: {
+                stage: string;
+                reason: string;
+            }[];
+            /** @description How the figures were made */
+            basis: string[];
         };
         RunEvent: {
             /** @description Monotonic; use as `after` (or SSE Last-Event-ID) to resume */
@@ -3208,6 +3282,69 @@ export interface operations {
             };
             /** @description The run is not paused */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    estimateRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id (`proj_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project has no sources or files the config can read */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,8 +1,9 @@
 /**
  * What the fake LLM says: the request's last few-shot answer (its last assistant message) used as a template. When it
  * has XML-like tags, the content of its last top-level tag pair is replaced with text derived from the final user
- * message (its first sentences, shaped like the content it replaces: a numbered list stays a numbered list); without
- * tags the template is replayed as is. Same request → same answer, and answers depend on the input.
+ * message (its sentences, as many as make about the length of the content they replace — a model imitating its
+ * examples answers at their length —, shaped like it: a numbered list stays a numbered list); without tags the
+ * template is replayed as is. Same request → same answer, and answers depend on the input.
  */
 
 export interface ChatTurn {
@@ -17,7 +18,7 @@ export function chatAnswer(messages: readonly ChatTurn[], malformed = false): st
   const template = messages.findLast((m) => m.role === 'assistant')?.content;
   if (malformed) return MALFORMED;
   if (template === undefined) return sentences(lastUser).join(' ') || 'Nothing to add.';
-  return replaceLastTagContent(template, (old) => shapeLike(old, sentences(lastUser)));
+  return replaceLastTagContent(template, (old) => shapeLike(old, sentences(lastUser, old.trim().length)));
 }
 
 const TRANSCRIPT_TURN = /^(SYSTEM|USER|ASSISTANT):\n/gm;
@@ -37,20 +38,29 @@ export function completionAnswer(prompt: string, continuation: string, malformed
   return chatAnswer(turns.slice(0, -1), malformed);
 }
 
-/** The first two sentences of a message, without quote fences and markup lines, at most 400 characters. */
-export function sentences(message: string): string[] {
-  const text = message
+/**
+ * The first sentences of a message, without quote fences and markup lines: at least two, then more until they reach
+ * `length` characters (or the message ends).
+ */
+export function sentences(message: string, length = 0): string[] {
+  const all = message
     .split('\n')
     // Quote fences, rules, headings and bare labels ("Passage:") are prompt scaffolding, not content.
     .filter((line) => !/^\s*("""|```|-{3,}|#+\s)/.test(line) && !/^\s*[\w ]{1,40}:\s*$/.test(line))
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim()
-    .slice(0, 400);
-  return text
     .split(/(?<=[.!?])\s+/)
     .filter((s) => s !== '')
-    .slice(0, 2);
+    .map((s) => s.slice(0, 400));
+  const out: string[] = [];
+  let chars = 0;
+  for (const sentence of all) {
+    if (out.length >= 2 && chars >= length) break;
+    out.push(sentence);
+    chars += sentence.length + 1;
+  }
+  return out;
 }
 
 /** New content formatted like the old: numbered or bulleted lists keep their markers, leading/trailing newlines stay. */

@@ -6,6 +6,9 @@ import { llmCalls } from '../schema/index.ts';
 export interface LlmCallRecord {
   runId: string | null;
   stage: string | null;
+  tenantId?: string | undefined;
+  /** The prompt id, `id#style` for a style's variant. */
+  prompt?: string | undefined;
   model: string;
   cached: boolean;
   /** ok | retry | drop (what the parser said) or error (the provider call failed). */
@@ -23,6 +26,8 @@ export async function recordLlmCalls(db: Db, records: readonly LlmCallRecord[]):
     records.map((r) => ({
       runId: r.runId,
       stage: r.stage,
+      tenantId: r.tenantId ?? null,
+      prompt: r.prompt ?? null,
       model: r.model,
       cached: r.cached ? 1 : 0,
       outcome: r.outcome,
@@ -102,4 +107,43 @@ export async function spendOfRun(db: Db, runId: string): Promise<number> {
     .from(llmCalls)
     .where(eq(llmCalls.runId, runId));
   return row?.cost ?? 0;
+}
+
+/** What a tenant's past calls of one prompt on one model looked like (estimates read it). */
+export interface PromptRecord {
+  prompt: string;
+  model: string;
+  /** Answers parsed (ok, retry or drop), cache hits included. */
+  attempts: number;
+  retries: number;
+  drops: number;
+  oks: number;
+  /** Over fresh answers only (cache hits cost and take nothing). */
+  freshAnswers: number;
+  meanOutputTokens: number;
+  meanLatencyMs: number;
+}
+
+export async function promptRecords(db: Db, tenantId: string): Promise<PromptRecord[]> {
+  const rows = await db
+    .select({
+      prompt: llmCalls.prompt,
+      model: llmCalls.model,
+      attempts: sql<number>`count(*)`.mapWith(Number),
+      retries: sql<number>`count(*) filter (where ${llmCalls.outcome} = 'retry')`.mapWith(Number),
+      drops: sql<number>`count(*) filter (where ${llmCalls.outcome} = 'drop')`.mapWith(Number),
+      oks: sql<number>`count(*) filter (where ${llmCalls.outcome} = 'ok')`.mapWith(Number),
+      freshAnswers: sql<number>`count(*) filter (where ${llmCalls.cached} = 0)`.mapWith(Number),
+      meanOutputTokens:
+        sql<number>`coalesce(avg(${llmCalls.outputTokens}) filter (where ${llmCalls.cached} = 0), 0)`.mapWith(Number),
+      meanLatencyMs: sql<number>`coalesce(avg(${llmCalls.latencyMs}) filter (where ${llmCalls.cached} = 0), 0)`.mapWith(
+        Number,
+      ),
+    })
+    .from(llmCalls)
+    .where(
+      sql`${llmCalls.tenantId} = ${tenantId} and ${llmCalls.prompt} is not null and ${llmCalls.outcome} <> 'error'`,
+    )
+    .groupBy(llmCalls.prompt, llmCalls.model);
+  return rows.map((r) => ({ ...r, prompt: r.prompt ?? '' }));
 }

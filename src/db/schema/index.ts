@@ -3,6 +3,7 @@ export * from './configs.ts';
 export * from './files.ts';
 export * from './hub-pushes.ts';
 export * from './llm.ts';
+export * from './previews.ts';
 export * from './projects.ts';
 export * from './prompt-sets.ts';
 export * from './runs.ts';

@@ -40,6 +40,9 @@ export const llmCalls = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     runId: text('run_id'),
     stage: text('stage'),
+    /** Whose call it was, and which prompt (`id` or `id#style`): estimates read the tenant's averages per prompt. */
+    tenantId: text('tenant_id'),
+    prompt: text('prompt'),
     model: text('model').notNull(),
     cached: integer('cached').notNull().default(0),
     /** ok | retry | drop | error */
@@ -51,7 +54,10 @@ export const llmCalls = pgTable(
     latencyMs: integer('latency_ms').notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [index('llm_calls_run_idx').on(t.runId, t.stage)],
+  (t) => [
+    index('llm_calls_run_idx').on(t.runId, t.stage),
+    index('llm_calls_prompt_idx').on(t.tenantId, t.prompt, t.model),
+  ],
 );
 
 /**

@@ -49,6 +49,8 @@ export const runs = pgTable(
     budgetUsd: doublePrecision('budget_usd'),
     /** Why a paused run is paused (`budget: …`, `requested`). */
     pauseReason: text('pause_reason'),
+    /** What the run was expected to cost before it started (jobs/dry-run/estimate.ts), shown beside the actuals. */
+    estimate: jsonb('estimate').$type<Record<string, unknown>>(),
     /** The client's own labels (string to string, as OpenAI's `metadata`), shown with the run. */
     metadata: jsonb('metadata').$type<Record<string, string>>(),
     /** Where the run's end is announced (POST), and the HMAC secret that signs it, sealed (write-only). */

@@ -45,7 +45,8 @@ describe('parser contract', () => {
   it('returns the parsed value of an answer in the format the prompt asks for', async () => {
     const { llm } = port();
     const result = await llm.call(summaryCall('Cats purr. Dogs bark! Fish swim.'));
-    expect(result).toMatchObject({ ok: true, value: 'Cats purr. Dogs bark!' });
+    // The fake answers at about the length of the few-shot answer it imitates: here all three sentences.
+    expect(result).toMatchObject({ ok: true, value: 'Cats purr. Dogs bark! Fish swim.' });
     expect(await fake.counters()).toMatchObject({ requests: 1, byPromptId: { 'llm-test/summary': 1 } });
   });
 
