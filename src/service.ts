@@ -144,10 +144,17 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
         graph: registry.graph,
         stageWarnings: registry.warnings,
         estimate: (request) => estimateConfig(deps, registry, request),
-        advanceInTransaction: (runId, transaction) => queue.send(jobs.advanceRun, { runId }, { transaction }),
+        advanceInTransaction: async (runId, transaction) => {
+          await queue.send(jobs.advanceRun, { runId }, { transaction });
+          await queue.send(jobs.runEstimate, { runId }, { transaction });
+        },
         wake: () => worker?.wake(),
         sendExtractFile: async (fileId) => {
           await queue.send(jobs.extractFile, { fileId });
+          worker?.wake();
+        },
+        sendPreview: async (previewId) => {
+          await queue.send(jobs.preview, { previewId });
           worker?.wake();
         },
         sendHubPush: async (pushId) => {

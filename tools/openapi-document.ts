@@ -21,6 +21,7 @@ export async function renderOpenApi(): Promise<string> {
       wake: unused,
       sendExtractFile: unused,
       sendHubPush: unused,
+      sendPreview: unused,
       sendRunWebhook: unused,
       requeueRun: unused,
       checkPromptSet: unused,

@@ -18,6 +18,7 @@ import estimateRoutes from './routes/estimates.ts';
 import eventRoutes from './routes/events.ts';
 import fileRoutes from './routes/files.ts';
 import opsRoutes from './routes/ops.ts';
+import previewRoutes from './routes/previews.ts';
 import projectRoutes from './routes/projects.ts';
 import promptRoutes from './routes/prompts.ts';
 import pushRoutes from './routes/pushes.ts';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     configRoutes,
     runRoutes,
     estimateRoutes,
+    previewRoutes,
     eventRoutes,
     artifactRoutes,
     pushRoutes,

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
-import type { Estimate } from '../jobs/dry-run/estimate.ts';
+import type { Estimate } from '../jobs/dry-run/estimate-types.ts';
 import type { PromptEntry } from '../jobs/prompt-sets.ts';
 import type { StageNode } from '../jobs/runs.ts';
 import type { ProblemFieldError } from '../lib/errors.ts';
@@ -20,11 +20,13 @@ export interface AppDeps {
   registry: Registry;
   /** The job layer as the API sees it. */
   jobs: {
-    /** Enqueues a run's first advance inside the transaction that creates the run. */
+    /** Enqueues a run's first advance and its estimate inside the transaction that creates the run. */
     advanceInTransaction(runId: string, transaction: Db): Promise<void>;
     /** Lets this process's worker (if any) pick new jobs up without waiting for a poll. */
     wake(): void;
     sendExtractFile(fileId: string): Promise<void>;
+    /** Enqueues a preview (a worker runs it). */
+    sendPreview(previewId: string): Promise<void>;
     /** Enqueues the publishing of a run's outputs to the Hugging Face Hub. */
     sendHubPush(pushId: string): Promise<void>;
     /** Problems with an uploaded prompt set's files (prompt id → YAML), each at `body.files.<id>`. */

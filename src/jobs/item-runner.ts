@@ -16,7 +16,7 @@ import {
 import { getRunById, getStages } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
-import type { PromptOverrides } from '../llm/types.ts';
+import type { AttemptTrace, PromptOverrides } from '../llm/types.ts';
 import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
 import { guardCalls, RunGate, RunPausedError, RunSpend } from './call-guard.ts';
@@ -24,6 +24,7 @@ import { datasetsOfRun } from './hub-datasets.ts';
 import { type ItemPayload, jobs } from './job-definitions.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
 import { certainLoss } from './outcome.ts';
+import { ProgressEvents } from './progress-events.ts';
 import type { JobQueue } from './queue.ts';
 import { getConfigForRun, type RunConfig } from './run-config.ts';
 import { pauseRun } from './runs.ts';
@@ -43,6 +44,10 @@ export interface LlmBindingRequest {
   prompts?: PromptOverrides | undefined;
   /** Whose calls these are (the LLM cache is per tenant; a project's deletion removes its answers). */
   owner?: { tenantId: string; projectId: string };
+  /** Answers from before these calls are not reused (previews; a run says so with `llm_cache: refresh`). */
+  refreshCache?: boolean;
+  /** Sees every attempt (previews trace their calls). */
+  onAttempt?: (attempt: AttemptTrace) => void;
 }
 
 /** Builds the LLM port a stage's items use; the composition root passes one backed by the gateway. */
@@ -68,11 +73,13 @@ export class ItemRunner {
     private readonly metrics: JobMetrics = noJobMetrics,
   ) {
     this.spend = new RunSpend(deps.db);
+    this.progress = new ProgressEvents(deps.db);
     this.gate = new RunGate(async (runId) => (await getRunById(deps.db, runId))?.status === 'paused');
   }
 
   private readonly spend: RunSpend;
   private readonly gate: RunGate;
+  private readonly progress: ProgressEvents;
 
   async run(data: ItemPayload, signal: AbortSignal): Promise<void> {
     const { db } = this.deps;
@@ -185,6 +192,9 @@ export class ItemRunner {
    */
   private async afterSettle(data: ItemPayload, lost?: { kind: string; config: CompositionConfig }): Promise<void> {
     const { db } = this.deps;
+    await this.progress
+      .settled(data.runId)
+      .catch((error) => this.log.warn({ runId: data.runId, err: errorMessage(error) }, 'progress event failed'));
     if ((await countPending(db, data.runId, data.stage)) === 0) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
       return;

@@ -23,6 +23,15 @@ export const jobs = {
     payload: z.object({ runId: z.string() }),
     singletonKey: (payload) => payload.runId,
   } satisfies JobDefinition<{ runId: string }>,
+  /** A run's estimate, made beside the run (its status shows it with the actuals). */
+  runEstimate: {
+    queue: 'run-estimate',
+    payload: z.object({ runId: z.string() }),
+  } satisfies JobDefinition<{ runId: string }>,
+  /** A preview: a sample through every model stage of a config, with the real model (see dry-run/preview.ts). */
+  preview: { queue: 'preview', payload: z.object({ previewId: z.string() }) } satisfies JobDefinition<{
+    previewId: string;
+  }>,
   /** Text extraction right after upload, so a file's status and text are known before any run. */
   extractFile: { queue: 'extract-file', payload: z.object({ fileId: z.string() }) } satisfies JobDefinition<{
     fileId: string;

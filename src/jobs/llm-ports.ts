@@ -7,7 +7,7 @@ import type { Gateway } from '../llm/gateway.ts';
 import type { LlmPortFactory } from './item-runner.ts';
 
 export function gatewayPorts(gateway: Gateway): LlmPortFactory {
-  return ({ runId, stageName, section, runConfig, signal, priority, prompts, owner }) => {
+  return ({ runId, stageName, section, runConfig, signal, priority, prompts, owner, refreshCache, onAttempt }) => {
     const { small, large, useStop, completionMode } = resolveEndpoints(runConfig.config, runConfig.secrets, section);
     return gateway.forStage({
       runId,
@@ -20,7 +20,8 @@ export function gatewayPorts(gateway: Gateway): LlmPortFactory {
       priority,
       ...(prompts ? { prompts } : {}),
       ...(owner ? { owner } : {}),
-      refreshCache: runConfig.config.llm_cache === 'refresh',
+      refreshCache: refreshCache || runConfig.config.llm_cache === 'refresh',
+      ...(onAttempt ? { onAttempt } : {}),
     });
   };
 }

@@ -44,6 +44,9 @@ export class JobQueue {
       [jobs.deadItem.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
       [jobs.advanceRun.queue, { policy: 'stately', ...retry, heartbeatSeconds }],
       [jobs.extractFile.queue, { ...retry, heartbeatSeconds }],
+      [jobs.runEstimate.queue, { ...retry, retryLimit: 2, heartbeatSeconds }],
+      // A preview is not retried: a fault ends it with its reason, and the client asks again.
+      [jobs.preview.queue, { retryLimit: 0, heartbeatSeconds }],
       [jobs.hubPushDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
       [jobs.hubPush.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.hubPushDead.queue }],
       [jobs.runWebhookDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],

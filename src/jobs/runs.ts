@@ -16,6 +16,7 @@ import {
   insertRun,
   pauseRunRow,
   type RunRow,
+  reopenFailedItems,
   resumeRunRow,
   transitionRun,
 } from '../db/queries/runs.ts';
@@ -25,7 +26,9 @@ import { newId } from '../lib/ids.ts';
 import { outcomeDocument } from '../lib/run-outcome.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import type { StageNode } from '../pipelines/graph.ts';
+import type { Estimate } from './dry-run/estimate-types.ts';
 import { runOutcome } from './outcome.ts';
+import { projectRun } from './projection.ts';
 import { getConfigForRun } from './run-config.ts';
 
 export type { StageNode };
@@ -211,6 +214,40 @@ export async function resumeRun(db: Db, run: RunRow, budgetUsd?: number | null):
   return resumed;
 }
 
+/**
+ * Reopens the items of an ended run (succeeded with drops, or failed) that failed every retry; the caller re-enqueues
+ * the run. The stages after them plan again (their done items stay done, so nothing answered is asked again).
+ */
+export async function retryFailedItems(db: Db, run: RunRow): Promise<{ run: RunRow; items: number }> {
+  if (run.status !== 'succeeded_with_drops' && run.status !== 'failed') {
+    throw new ServiceError(
+      'conflict',
+      `run ${run.id} is ${run.status}: failed items are retried once the run has ended (succeeded_with_drops or failed)`,
+    );
+  }
+  const [stages, counts] = await Promise.all([getStages(db, run.id), itemCountsByStage(db, run.id)]);
+  const rerun = stages.filter((s) => (counts.get(s.name)?.failed ?? 0) > 0).map((s) => s.name);
+  if (rerun.length === 0) throw new ServiceError('conflict', `run ${run.id} has no failed items`);
+  const items = rerun.reduce((n, name) => n + (counts.get(name)?.failed ?? 0), 0);
+  // Everything downstream of a reopened stage, and whatever the failure canceled, plans and finishes again.
+  const again = new Set(rerun);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of stages) {
+      if (again.has(s.name) || s.state === 'skipped') continue;
+      if (s.state === 'canceled' || s.state === 'failed' || s.dependsOn.some((d) => again.has(d))) {
+        again.add(s.name);
+        grew = true;
+      }
+    }
+  }
+  const replan = [...again].filter((name) => !rerun.includes(name));
+  const reopened = await reopenFailedItems(db, run.id, { rerun, replan });
+  if (!reopened) throw new ServiceError('conflict', `run ${run.id} changed meanwhile: try again`);
+  await appendEvent(db, run.id, 'run.retried', { items, stages: rerun, replanned: replan });
+  return { run: reopened, items };
+}
+
 export interface StageStatus {
   name: string;
   kind: string;
@@ -291,9 +328,12 @@ export async function runStatus(db: Db, run: RunRow) {
     : active.length === 0
       ? 1
       : Math.min(1, (settledStages + partial) / active.length);
-  let etaSeconds: number | null = null;
-  if (run.status === 'running' && run.startedAt && progress > 0.02) {
-    const elapsed = (Date.now() - run.startedAt.getTime()) / 1000;
+  const estimate = (run.estimate as Estimate | null) ?? null;
+  const elapsed = run.startedAt ? (Date.now() - run.startedAt.getTime()) / 1000 : null;
+  const projection = projectRun(stageStatus, estimate, { running: run.status === 'running', elapsedSeconds: elapsed });
+  // The calls left at the run's rate when there is one; before the first call, the share of stages settled.
+  let etaSeconds: number | null = projection.eta_seconds;
+  if (etaSeconds === null && run.status === 'running' && elapsed !== null && progress > 0.02) {
     etaSeconds = Math.round((elapsed * (1 - progress)) / progress);
   }
   return {
@@ -307,6 +347,8 @@ export async function runStatus(db: Db, run: RunRow) {
     sources: (run.sources as Array<{ name: string }>).map((s) => s.name),
     progress: Math.round(progress * 1000) / 1000,
     etaSeconds,
+    estimate: estimate && { total: estimate.total, stages: estimate.stages },
+    projection,
     totals: { ...totals, cost: Math.round(totals.cost * 1e6) / 1e6 },
     stages: stageStatus,
     createdAt: run.createdAt.toISOString(),

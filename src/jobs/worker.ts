@@ -7,6 +7,8 @@
 import { runsInProgress } from '../db/queries/runs.ts';
 import { defaultTokenizer } from '../ingest/tokenizer.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { estimateForRun } from './dry-run/estimate.ts';
+import { runPreview } from './dry-run/preview.ts';
 import { advanceRun } from './handlers/advance-run.ts';
 import { recordDeadItem } from './handlers/dead-item.ts';
 import { extractFile } from './handlers/extract-file.ts';
@@ -58,6 +60,8 @@ export class Worker {
         handlerFor(jobs.advanceRun, advanceRun(this.orchestrator)),
         handlerFor(jobs.deadItem, recordDeadItem(runner)),
         handlerFor(jobs.extractFile, extractFile(deps, log)),
+        handlerFor(jobs.runEstimate, ({ runId }) => estimateForRun(deps, registry, runId)),
+        handlerFor(jobs.preview, ({ previewId }, signal) => runPreview(deps, registry, llmFor, previewId, signal)),
         handlerFor(jobs.hubPush, pushToHub(deps, log)),
         handlerFor(jobs.hubPushDead, recordDeadPush(deps)),
         handlerFor(jobs.runWebhook, deliverRunWebhook(deps)),

@@ -11,6 +11,7 @@ export const idPrefixes = {
   run: 'run',
   hubPush: 'push',
   promptSet: 'pset',
+  preview: 'prv',
   request: 'req',
 } as const;
 

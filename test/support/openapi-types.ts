@@ -310,6 +310,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{id}/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry the items of an ended run that failed every attempt
+         * @description For a run that ended `succeeded_with_drops` or `failed`: its failed items are processed again (attempts from zero), the stages after them plan and finish again (done items keep their outputs; no answered call is made again), and the run is running until it ends anew. Dropped items stay dropped: their reason is the data’s.
+         */
+        post: operations["retryFailedItems"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{id}/estimates": {
         parameters: {
             query?: never;
@@ -324,6 +344,43 @@ export interface paths {
          * @description Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called.
          */
         post: operations["estimateRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/previews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a config on a sample, with the real model: outputs, call traces and a format check
+         * @description Runs the first `chunks_per_source` chunks of each source through every model stage the config enables, on a worker, with the same code as a run. Waits up to `wait_seconds` for it: 201 with the result, else 202 to poll. The calls are billed like any (they are recorded under the preview’s id) and always asked afresh.
+         */
+        post: operations["createPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/previews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A preview: its status, and once it succeeded, its outputs, call traces and format check */
+        get: operations["getPreview"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1234,6 +1291,17 @@ export interface components {
             /** @description The config to estimate (`cfg_…`) */
             config_id: string;
         };
+        PreviewCreate: {
+            /** @description The config to preview (`cfg_…`) */
+            config_id: string;
+            /** @default 1 */
+            chunks_per_source: number;
+            /**
+             * @description How long to wait for the result
+             * @default 60
+             */
+            wait_seconds: number;
+        };
         PromptSetCreate: {
             name: string;
             /** @description Prompt id → the file, in the bundled prompts' YAML format */
@@ -1341,7 +1409,7 @@ export interface components {
         RunEvent: {
             /** @description Monotonic; use as `after` (or SSE Last-Event-ID) to resume */
             id: number;
-            /** @description run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
+            /** @description run.created, run.estimated (the estimate’s totals), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), run.paused, run.resumed, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
             type: string;
             stage: string | null;
             data: {
@@ -1374,6 +1442,87 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             created_at: string;
+        };
+        PreviewCall: {
+            stage: string;
+            /** @description Prompt id, `id#style` for a style’s variant */
+            prompt: string;
+            model: string;
+            /** @description 0 for the first try; a retry follows a parser `retry` */
+            attempt: number;
+            /** @description The same call made earlier in this preview */
+            cached: boolean;
+            /** @description The answer as the model gave it (cut at 8000 characters) */
+            raw: string;
+            /**
+             * @description What the parser said
+             * @enum {string}
+             */
+            outcome: "ok" | "retry" | "drop";
+            /** @description Why the parser asked for a retry or gave up */
+            reason?: string;
+            inputTokens: number;
+            outputTokens: number;
+            latencyMs: number;
+        };
+        FormatCheck: {
+            prompt: string;
+            model: string;
+            calls: number;
+            first_try_parsed: number;
+            /** @description 0–1: a low rate means the model does not follow the prompt’s format */
+            first_try_rate: number;
+            retries: number;
+            drops: number;
+            top_reason: string | null;
+        };
+        PreviewResult: {
+            stages: {
+                name: string;
+                kind: string;
+                items: {
+                    planned: number;
+                    done: number;
+                    dropped: number;
+                    failed: number;
+                };
+                reasons: {
+                    [key: string]: number;
+                };
+                /** @description The first outputs of the stage’s items */
+                outputs: unknown[];
+                files: {
+                    path: string;
+                    bytes: number;
+                    records: number | null;
+                    /** @description The first 4000 characters */
+                    head: string;
+                }[];
+            }[];
+            skipped: {
+                stage: string;
+                reason: string;
+            }[];
+            calls: components["schemas"]["PreviewCall"][];
+            format_check: components["schemas"]["FormatCheck"][];
+            totals: {
+                calls: number;
+                input_tokens: number;
+                output_tokens: number;
+            };
+        };
+        Preview: {
+            id: string;
+            project_id: string;
+            config_id: string;
+            chunks_per_source: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            error: string | null;
+            /** @description Set once the preview succeeded */
+            result: components["schemas"]["PreviewResult"] | null;
+            created_at: string;
+            finished_at: string | null;
         };
         Project: {
             id: string;
@@ -1487,6 +1636,13 @@ export interface components {
                 /** @description USD, from the configured prices */
                 cost: number;
             };
+            /** @description What the stage will have made when it ends: its actuals plus the estimate for its pending items (null without either) */
+            projected: {
+                calls: number;
+                cost_usd: number;
+                /** @description How long its calls still to make take at the run's rate */
+                eta_seconds: number | null;
+            } | null;
             started_at: string | null;
             finished_at: string | null;
         };
@@ -1505,7 +1661,19 @@ export interface components {
             sources: string[];
             /** @description 0–1 */
             progress: number;
+            /** @description Seconds left: the projected calls still to make at the rate the run has been making them */
             eta_seconds: number | null;
+            /** @description What the run was estimated to make before it started (as `POST …/estimates`); null until computed */
+            estimate: {
+                total: components["schemas"]["EstimateFigures"];
+                stages: components["schemas"]["StageEstimate"][];
+            } | null;
+            /** @description Where the run is heading: the calls and cost it will have made when it ends */
+            projection: {
+                calls: number;
+                cost_usd: number;
+                eta_seconds: number | null;
+            };
             totals: {
                 items: number;
                 settled: number;
@@ -3291,6 +3459,65 @@ export interface operations {
             };
         };
     };
+    retryFailedItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id (`run_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run has not ended, or has no failed items */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     estimateRun: {
         parameters: {
             query?: never;
@@ -3345,6 +3572,128 @@ export interface operations {
             };
             /** @description The project has no sources or files the config can read */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id (`proj_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewCreate"];
+            };
+        };
+        responses: {
+            /** @description The preview ended within the wait */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Still running: poll its Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project has no sources or files the config can read */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Preview id (`prv_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Invalid request: see `errors` for each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,8 @@ export interface FakeLlmOptions {
   thinkRate?: number;
   /** Requests whose body contains this string always get a malformed answer (a passage no retry can fix). */
   malformedMarker?: string;
+  /** Requests whose body contains this string are refused (401): their items fail every attempt. */
+  refuseMarker?: string;
   /** Fixed answers: a request whose x-prompt-id equals `promptId` gets `answer` (e.g. a filter saying UNSUITABLE). */
   answers?: Array<{ promptId: string; answer: string }>;
   /** Forced outcomes for the next requests, in arrival order, before the rates apply. */

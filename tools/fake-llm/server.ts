@@ -106,7 +106,12 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
 
     const draw = draws.next(options.seed ?? 0, body);
     const poisoned = options.malformedMarker !== undefined && body.includes(options.malformedMarker);
-    const fault = poisoned ? 'malformed' : (options.script?.shift() ?? pickFault(options, draw[0] ?? 0));
+    const refused = options.refuseMarker !== undefined && body.includes(options.refuseMarker);
+    const fault = poisoned
+      ? 'malformed'
+      : refused
+        ? '401'
+        : (options.script?.shift() ?? pickFault(options, draw[0] ?? 0));
     if (fault === 'hang') {
       count('hang');
       hanging.add(res);

@@ -14,7 +14,9 @@ const RunEvent = z
     type: z
       .string()
       .describe(
-        'run.created, run.started, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`)',
+        'run.created, run.estimated (the estimate’s totals), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), ' +
+          'run.paused, run.resumed, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, ' +
+          'run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`)',
       ),
     stage: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),

@@ -2,12 +2,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getProject } from '../../db/queries/projects.ts';
 import { deleteRun, getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
-import { cancelRun, createRun, pauseRun, resumeRun, runStatus, runSummaryDocument } from '../../jobs/runs.ts';
+import {
+  cancelRun,
+  createRun,
+  pauseRun,
+  resumeRun,
+  retryFailedItems,
+  runStatus,
+  runSummaryDocument,
+} from '../../jobs/runs.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import { hashOf } from '../../lib/hash.ts';
 import { outcomeDocument } from '../../lib/run-outcome.ts';
 import type { AppDeps } from '../deps.ts';
 import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
+import { EstimateSchema } from '../schemas/estimate.ts';
 
 /** The client's own labels for a run, as OpenAI's `metadata`: up to 16 string pairs. */
 const Metadata = z
@@ -73,6 +82,16 @@ const StageStatus = z
       output_tokens: z.number(),
       cost: z.number().describe('USD, from the configured prices'),
     }),
+    projected: z
+      .object({
+        calls: z.number().int(),
+        cost_usd: z.number(),
+        eta_seconds: z.number().nullable().describe("How long its calls still to make take at the run's rate"),
+      })
+      .nullable()
+      .describe(
+        'What the stage will have made when it ends: its actuals plus the estimate for its pending items (null without either)',
+      ),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
   })
@@ -89,7 +108,17 @@ export const RunStatus = z
     error: z.string().nullable(),
     sources: z.array(z.string()),
     progress: z.number().describe('0–1'),
-    eta_seconds: z.number().nullable(),
+    eta_seconds: z
+      .number()
+      .nullable()
+      .describe('Seconds left: the projected calls still to make at the rate the run has been making them'),
+    estimate: z
+      .object({ total: EstimateSchema.shape.total, stages: EstimateSchema.shape.stages })
+      .nullable()
+      .describe('What the run was estimated to make before it started (as `POST …/estimates`); null until computed'),
+    projection: z
+      .object({ calls: z.number().int(), cost_usd: z.number(), eta_seconds: z.number().nullable() })
+      .describe('Where the run is heading: the calls and cost it will have made when it ends'),
     totals: z.object({
       items: z.number(),
       settled: z.number(),
@@ -144,6 +173,12 @@ async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeo
     sources: s.sources,
     progress: s.progress,
     eta_seconds: s.etaSeconds,
+    estimate: s.estimate,
+    projection: {
+      calls: s.projection.calls,
+      cost_usd: s.projection.cost_usd,
+      eta_seconds: s.projection.eta_seconds,
+    },
     totals: {
       items: s.totals.items,
       settled: s.totals.settled,
@@ -173,6 +208,7 @@ async function statusDocument(deps: AppDeps, run: RunRow): Promise<z.infer<typeo
         output_tokens: st.llm.outputTokens,
         cost: st.llm.cost,
       },
+      projected: s.projection.stages.get(st.name) ?? null,
       started_at: st.startedAt,
       finished_at: st.finishedAt,
     })),
@@ -376,6 +412,33 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       const resumed = await resumeRun(db, run, request.body?.budget_usd);
       await deps.jobs.requeueRun(resumed.id);
       return statusDocument(deps, resumed);
+    },
+  );
+
+  app.post(
+    '/v1/runs/:id/retry-failed',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Retry the items of an ended run that failed every attempt',
+        description:
+          'For a run that ended `succeeded_with_drops` or `failed`: its failed items are processed again (attempts from ' +
+          'zero), the stages after them plan and finish again (done items keep their outputs; no answered call is made ' +
+          'again), and the run is running until it ends anew. Dropped items stay dropped: their reason is the data’s.',
+        params,
+        response: {
+          200: RunStatus,
+          ...problemResponses,
+          409: problemResponses[400].describe('The run has not ended, or has no failed items'),
+        },
+      },
+    },
+    async (request) => {
+      const run = await getRun(db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      const { run: reopened } = await retryFailedItems(db, run);
+      await deps.jobs.requeueRun(reopened.id);
+      return statusDocument(deps, reopened);
     },
   );
 

@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { llmResponses } from '../schema/index.ts';
 
@@ -18,7 +18,12 @@ export interface CachedResponseRow extends CachedResponse {
 }
 
 /** The stored answers among `keys` (one statement for a whole batch of lookups). */
-export async function getCachedResponses(db: Db, keys: readonly string[]): Promise<Map<string, CachedResponse>> {
+/** `storedBefore`: only answers stored before then (an estimate made after its run started ignores the run's own). */
+export async function getCachedResponses(
+  db: Db,
+  keys: readonly string[],
+  storedBefore?: Date,
+): Promise<Map<string, CachedResponse>> {
   const found = new Map<string, CachedResponse>();
   if (keys.length === 0) return found;
   const rows = await db
@@ -30,7 +35,11 @@ export async function getCachedResponses(db: Db, keys: readonly string[]): Promi
       finishReason: llmResponses.finishReason,
     })
     .from(llmResponses)
-    .where(inArray(llmResponses.key, [...new Set(keys)]));
+    .where(
+      storedBefore
+        ? and(inArray(llmResponses.key, [...new Set(keys)]), lt(llmResponses.createdAt, storedBefore))
+        : inArray(llmResponses.key, [...new Set(keys)]),
+    );
   for (const { key, ...response } of rows) found.set(key, response);
   return found;
 }

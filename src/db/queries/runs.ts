@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { RunOutcome } from '../../lib/run-outcome.ts';
 import type { Db } from '../client.ts';
-import { type RunStatus, runStages, runs, type StageState } from '../schema/index.ts';
+import { type RunStatus, runItems, runStages, runs, type StageState } from '../schema/index.ts';
 import { decodeCursor, type PageRequest, toPage } from './pagination.ts';
 
 export type RunRow = typeof runs.$inferSelect;
@@ -190,4 +190,45 @@ export async function resumeRunRow(db: Db, id: string, budgetUsd?: number | null
     .where(and(eq(runs.id, id), eq(runs.status, 'paused')))
     .returning();
   return row;
+}
+
+export async function setRunEstimate(db: Db, id: string, estimate: Record<string, unknown>): Promise<void> {
+  await db.update(runs).set({ estimate }).where(eq(runs.id, id));
+}
+
+/**
+ * Reopens an ended run's failed items (pending again, attempts from zero), in one transaction: the stages holding
+ * them run again, the stages after them (and those the failure canceled) plan again — done items keep their outputs,
+ * items new to them are added —, and the run is running with no outcome. The row when this call reopened it.
+ */
+export async function reopenFailedItems(
+  db: Db,
+  id: string,
+  stages: { rerun: string[]; replan: string[] },
+): Promise<RunRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(runs)
+      .set({ status: 'running', outcome: null, error: null, finishedAt: null, updatedAt: new Date() })
+      .where(and(eq(runs.id, id), inArray(runs.status, ['succeeded_with_drops', 'failed'])))
+      .returning();
+    if (!row) return undefined;
+    await tx
+      .update(runItems)
+      .set({ state: 'pending', reason: null, attempts: 0, updatedAt: new Date() })
+      .where(and(eq(runItems.runId, id), eq(runItems.state, 'failed')));
+    if (stages.rerun.length > 0) {
+      await tx
+        .update(runStages)
+        .set({ state: 'running', error: null, finishedAt: null })
+        .where(and(eq(runStages.runId, id), inArray(runStages.name, stages.rerun)));
+    }
+    if (stages.replan.length > 0) {
+      await tx
+        .update(runStages)
+        .set({ state: 'pending', error: null, startedAt: null, finishedAt: null })
+        .where(and(eq(runStages.runId, id), inArray(runStages.name, stages.replan)));
+    }
+    return row;
+  });
 }

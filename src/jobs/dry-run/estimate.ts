@@ -7,55 +7,28 @@
 import { concurrencyLimit, resolveEndpoints } from '../../config/composition/endpoints.ts';
 import { getConfigWithSecrets } from '../../db/queries/configs.ts';
 import { promptRecords } from '../../db/queries/llm-accounting.ts';
+import { getCachedResponses } from '../../db/queries/llm-cache.ts';
+import { appendEvent } from '../../db/queries/run-events.ts';
+import { getRunById, setRunEstimate } from '../../db/queries/runs.ts';
 import { ServiceError } from '../../lib/errors.ts';
 import { costOf } from '../../llm/accounting.ts';
-import { ResponseCache } from '../../llm/cache.ts';
+import { Batcher } from '../../llm/batcher.ts';
 import type { SourceView } from '../../pipelines/stage.ts';
 import { getConfigForRun, type RunConfig } from '../run-config.ts';
 import { resolveRunSources } from '../runs.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageRegistry } from '../stage-registry.ts';
+import type { Estimate, EstimateFigures, StageEstimate } from './estimate-types.ts';
 import { runSandbox } from './sandbox.ts';
 import { recordKey, type SimulatedAttempt, simulatedLlm } from './simulated-llm.ts';
-
-export interface EstimateFigures {
-  calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  /** Seconds of model time this takes at the config's concurrency_limit, if the stage had every slot. */
-  wall_seconds: number;
-}
-
-export interface StageEstimate extends EstimateFigures {
-  name: string;
-  kind: string;
-  /** Items the stage plans (chunks after subsets, files, conversations). */
-  items: number;
-  /** Items expected to be dropped (recorded drop rates, or no few-shot answer the parser accepts). */
-  dropped: number;
-  /** Calls answered from the cache: made before by this account, or repeated within the run (cost nothing). */
-  cached_calls: number;
-  models: string[];
-  /** Prompts whose size and latency came from the tenant's recorded calls, and those sized from few-shot answers. */
-  prompts: Array<{ prompt: string; model: string; calls: number; basis: 'recorded' | 'few-shot' }>;
-}
-
-export interface Estimate {
-  total: EstimateFigures;
-  stages: StageEstimate[];
-  concurrency_limit: number;
-  /** Stages the estimate leaves out, with why (no model calls, or switched off). */
-  skipped: Array<{ stage: string; reason: string }>;
-  /** How the figures were made, in words. */
-  basis: string[];
-}
 
 export interface EstimateRequest {
   tenantId: string;
   projectId: string;
   runConfig: RunConfig;
   sources: SourceView[];
+  /** Count only cached answers stored before then (a run's own estimate ignores the answers the run has made). */
+  cachedBefore?: Date | undefined;
   signal?: AbortSignal;
 }
 
@@ -73,7 +46,11 @@ export async function estimateRun(
   const attemptsByStage = new Map<string, SimulatedAttempt[]>();
   const pricesByStage = new Map<string, ReturnType<typeof resolveEndpoints>>();
   const concurrency = concurrencyLimit(config);
-  const cache = new ResponseCache(deps.db);
+  // Lookups of concurrent items share one statement.
+  const cache = new Batcher<string, string | undefined>(async (keys) => {
+    const found = await getCachedResponses(deps.db, keys, request.cachedBefore);
+    return keys.map((key) => found.get(key)?.text);
+  });
   const answers = new Map<string, string>();
 
   const sandbox = await runSandbox(deps, registry, {
@@ -98,7 +75,7 @@ export async function estimateRun(
         useStop: endpoints.useStop,
         tenant: request.tenantId,
         refreshRun: config.llm_cache === 'refresh' ? `estimate:${request.projectId}` : undefined,
-        cachedAnswer: async (key) => (await cache.get(key))?.text,
+        cachedAnswer: (key) => cache.push(key),
         answers,
         records,
         seed: config.system.seed,
@@ -196,4 +173,19 @@ export async function estimateConfig(
     runConfig,
     sources: (await resolveRunSources(deps.db, request.projectId, runConfig.config)) as unknown as SourceView[],
   });
+}
+
+/** A run's own estimate, made beside it (job `run-estimate`) and kept with it, so its status shows both. */
+export async function estimateForRun(deps: StageDeps, registry: StageRegistry, runId: string): Promise<void> {
+  const run = await getRunById(deps.db, runId);
+  if (!run || run.estimate) return;
+  const estimate = await estimateRun(deps, registry, {
+    tenantId: run.tenantId,
+    projectId: run.projectId,
+    runConfig: await getConfigForRun(deps, run),
+    sources: run.sources as unknown as SourceView[],
+    cachedBefore: run.createdAt,
+  });
+  await setRunEstimate(deps.db, run.id, estimate as unknown as Record<string, unknown>);
+  await appendEvent(deps.db, run.id, 'run.estimated', { ...estimate.total });
 }

@@ -12,6 +12,7 @@ import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { runToEnd } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
+import { waitFor } from '../../support/wait.ts';
 
 type Figures = { calls: number; input_tokens: number; output_tokens: number; cost_usd: number; wall_seconds: number };
 type Estimate = { total: Figures; stages: Array<Figures & { name: string; items: number }>; skipped: unknown[] };
@@ -86,7 +87,7 @@ describe('estimates', () => {
     const predicted = (await response.json()) as Estimate;
     expect((await llm.counters()).requests).toBe(before);
 
-    const { run } = await runToEnd<Run>(t.client, projectId, configId);
+    const { id, run } = await runToEnd<Run>(t.client, projectId, configId);
     expect(run.status, run.error ?? '').toMatch(/^succeeded/);
     const rows = predicted.stages.map((s) => {
       const actual = run.stages.find((r) => r.name === s.name);
@@ -112,6 +113,29 @@ describe('estimates', () => {
       const actual = run.stages.find((r) => r.name === stage.name);
       expect(stage.items, stage.name).toBe(actual?.items.total);
     }
+
+    // The run's status shows its own estimate (made beside it, before its answers were cached) and the projection.
+    type Status = {
+      estimate: { total: Figures } | null;
+      projection: { calls: number; cost_usd: number };
+      stages: Array<{ name: string; projected: { calls: number } | null; llm: { calls: number } }>;
+    };
+    const status = await waitFor(
+      async () => {
+        const s = (await (await fetch(`${t.baseUrl}/v1/runs/${id}`)).json()) as Status;
+        return s.estimate ? s : undefined;
+      },
+      { what: "the run's estimate" },
+    );
+    expect(status.estimate?.total.calls).toBe(predicted.total.calls);
+    expect(status.projection.calls).toBe(run.totals.calls);
+    for (const stage of status.stages) expect(stage.projected?.calls, stage.name).toBe(stage.llm.calls);
+    const events = (await (await fetch(`${t.baseUrl}/v1/runs/${id}/events?limit=1000`)).json()) as {
+      items: Array<{ type: string; data: Record<string, unknown> }>;
+    };
+    expect(events.items.find((e) => e.type === 'run.estimated')?.data.calls).toBe(predicted.total.calls);
+    const progress = events.items.find((e) => e.type === 'run.progress');
+    expect(progress?.data).toMatchObject({ calls: expect.any(Number), projected_cost_usd: expect.any(Number) });
 
     // The same config again: every answer is in this account's cache, so the estimate is the calls at no cost.
     const again = (await (await estimate({ config_id: configId })).json()) as Estimate;

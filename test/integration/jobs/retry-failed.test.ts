@@ -1,0 +1,132 @@
+/**
+ * `POST /v1/runs/{id}/retry-failed`: a provider that refuses every request about one passage fails that passage's
+ * items in every stage (the run ends succeeded_with_drops); once the provider accepts again, retrying the failed items
+ * finishes the run as an uninterrupted one would — the same files, and the model answered exactly as many requests as
+ * for a clean run (nothing answered is asked again). Two tenants, so each pays for its own answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { type ApiClient, startTestService, type TestService } from '../../support/service.ts';
+import { upload } from '../../support/upload.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
+
+const MARKER = 'berth 7 to boats';
+const document = Array.from(
+  { length: 12 },
+  (_, i) =>
+    `Section ${i + 1}. The harbour office assigns berth ${i + 1} to boats under ${10 + i} metres, and the crane lifts ` +
+    `boats of up to ${i + 3} tonnes out of the water for winter storage on the hard standing.`,
+).join('\n\n');
+
+type Run = {
+  id: string;
+  status: string;
+  error: string | null;
+  stages: Array<{ name: string; state: string; items: { failed: number; done: number; total: number } }>;
+};
+
+let t: TestService;
+let llm: FakeLlm;
+
+async function startRun(tenant: { client: ApiClient; key: string }): Promise<string> {
+  const auth = { authorization: `Bearer ${tenant.key}` };
+  const projectId = (await tenant.client.POST('/v1/projects', { body: { name: 'retry' } })).data?.id as string;
+  const source = await tenant.client.POST('/v1/projects/{id}/sources', {
+    params: { path: { id: projectId } },
+    body: { name: 'harbour', settings: { variation_generation_counts: 1, rag_use_subset: false } },
+  });
+  await upload(t.baseUrl, source.data?.id as string, [{ name: 'harbour.txt', data: document }], auth);
+  const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/yaml', ...auth },
+    body: pretrainingConfigYaml(llm.url, { factualWays: [], repvarChunkSize: 60, concurrency: 4 }),
+  });
+  expect(config.status, await config.clone().text()).toBe(201);
+  const run = await tenant.client.POST('/v1/projects/{id}/runs', {
+    params: { path: { id: projectId } },
+    body: { config_id: ((await config.json()) as { id: string }).id },
+  });
+  return run.data?.id as string;
+}
+
+const statusOf = async (client: ApiClient, id: string) =>
+  (await client.GET('/v1/runs/{id}', { params: { path: { id } } })).data as unknown as Run;
+
+const untilEnded = (client: ApiClient, id: string) =>
+  waitFor(
+    async () => {
+      const run = await statusOf(client, id);
+      return TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
+    },
+    { what: `run ${id} to end`, timeoutMs: 150_000 },
+  );
+
+async function outputs(key: string, id: string): Promise<Map<string, string>> {
+  const auth = { authorization: `Bearer ${key}` };
+  const list = (await (await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts?limit=1000`, { headers: auth })).json()) as {
+    items: Array<{ path: string }>;
+  };
+  const out = new Map<string, string>();
+  for (const { path } of list.items.filter((a) => a.path !== 'sft_run/README.md')) {
+    out.set(path, await (await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts/${path}`, { headers: auth })).text());
+  }
+  return out;
+}
+
+const answered = async () => (await llm.counters()).byStatus['200'] ?? 0;
+
+beforeAll(async () => {
+  llm = await startFakeLlm({ latencyMs: 5 });
+  t = await startTestService({ settings: { jobRetryLimit: 1 } });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await llm?.close();
+});
+
+describe('retry-failed', () => {
+  it('retries the failed items of an ended run, which then ends as a clean run would, asking nothing twice', async () => {
+    const clean = await t.clientForNewTenant('clean');
+    const a0 = await answered();
+    const reference = await untilEnded(clean.client, await startRun(clean));
+    expect(reference.status, reference.error ?? '').toBe('succeeded');
+    const cleanAnswers = (await answered()) - a0;
+
+    await llm.setOptions({ refuseMarker: MARKER });
+    const faulty = await t.clientForNewTenant('faulty');
+    const a1 = await answered();
+    const id = await startRun(faulty);
+    const ended = await untilEnded(faulty.client, id);
+    // RAG has a single item here, the refused one: its stage produced nothing, so the run failed there.
+    expect(ended.status, ended.error ?? '').toMatch(/^(succeeded_with_drops|failed)$/);
+    const failed = ended.stages.reduce((n, s) => n + s.items.failed, 0);
+    expect(failed).toBeGreaterThan(0);
+
+    await llm.setOptions({ refuseMarker: undefined });
+    const retried = await faulty.client.POST('/v1/runs/{id}/retry-failed', { params: { path: { id } } });
+    expect(retried.response.status).toBe(200);
+    expect(retried.data?.status).toBe('running');
+    const done = await untilEnded(faulty.client, id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.stages.every((s) => s.items.failed === 0)).toBe(true);
+    expect((await answered()) - a1).toBe(cleanAnswers);
+    expect(await outputs(faulty.key, id)).toEqual(await outputs(clean.key, reference.id));
+
+    // Nothing failed any more, and a run that has not ended has nothing to retry.
+    const again = await faulty.client.POST('/v1/runs/{id}/retry-failed', { params: { path: { id } } });
+    expect(again.response.status).toBe(409);
+    expect(again.response.headers.get('content-type')).toMatch(/application\/problem\+json/);
+
+    for (const bad of ['run_nothere', '..%2F..%2Fetc', 'run_%00', `${id}%2F..`]) {
+      const response = await fetch(`${t.baseUrl}/v1/runs/${bad}/retry-failed`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${faulty.key}` },
+      });
+      expect([400, 404], bad).toContain(response.status);
+    }
+    const foreign = await clean.client.POST('/v1/runs/{id}/retry-failed', { params: { path: { id } } });
+    expect(foreign.response.status).toBe(404);
+  }, 300_000);
+});
