@@ -21,6 +21,7 @@ export function gatewayPorts(gateway: Gateway): LlmPortFactory {
       ...(prompts ? { prompts } : {}),
       ...(owner ? { owner } : {}),
       refreshCache: refreshCache || runConfig.config.llm_cache === 'refresh',
+      rateLimitPauseMs: runConfig.config.rate_limit_pause_after_seconds * 1000,
       ...(onAttempt ? { onAttempt } : {}),
     });
   };

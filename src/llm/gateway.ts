@@ -12,6 +12,7 @@ import type { LlmCall, LlmPort, LlmResult, ParseResult } from '../pipelines/step
 import { Accounting, costOf } from './accounting.ts';
 import { cacheKey, ResponseCache } from './cache.ts';
 import { createEmbedder, type Embedder, type EmbeddingBinding } from './embeddings.ts';
+import { EndpointHealth, type HealthOptions } from './endpoint-health.ts';
 import { defaultLimiterOptions, type LimiterOptions, SlotLimiter } from './limiter.ts';
 import { createLlmMetrics } from './metrics.ts';
 import { createOpenAiProvider, type ProviderClient } from './openai-client.ts';
@@ -32,6 +33,7 @@ export interface GatewayDeps {
   provider?: ProviderClient;
   retry?: Partial<RetryPolicy>;
   limiter?: Partial<LimiterOptions>;
+  health?: Partial<HealthOptions>;
   /** Jitter source (tests pass a fixed one). */
   random?: () => number;
   log?: { warn(obj: object, msg?: string): void };
@@ -61,6 +63,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     provider: deps.provider ?? createOpenAiProvider(),
     limiter,
     rates: new EndpointRateLimiter(),
+    health: new EndpointHealth(deps.health),
     accounting,
     policy: { ...defaultRetryPolicy, ...deps.retry },
     random: deps.random ?? Math.random,

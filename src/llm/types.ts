@@ -44,6 +44,8 @@ export interface StageBinding {
   owner?: { tenantId: string; projectId: string };
   /** The config's `llm_cache: refresh`: answers from before this run are not reused (its own are, on a resume). */
   refreshCache?: boolean;
+  /** 429s with no success for this long pause the run (ProviderExhaustedError); until then they are waited out. */
+  rateLimitPauseMs?: number;
   /** Sees every attempt once it is parsed (previews trace their calls with it). */
   onAttempt?: (attempt: AttemptTrace) => void;
 }

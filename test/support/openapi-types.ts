@@ -1267,6 +1267,8 @@ export interface components {
             llm_cache: "reuse" | "refresh";
             /** @default null */
             budget_usd: number | null;
+            /** @default 300 */
+            rate_limit_pause_after_seconds: number;
         };
         RunCreate: {
             /** @description The config to run (`cfg_…`) */

@@ -363,6 +363,12 @@ export const compositionConfigSchema = z.strictObject({
    * (status `paused`, reason `budget`) instead; nothing paid for is lost, and a resume may raise the cap.
    */
   budget_usd: z.number().positive().nullable().default(null),
+  /**
+   * Our own key: an endpoint answering nothing but 429s for this long (no success in between) is out of quota for now:
+   * the run pauses with the provider's words instead of failing items. Until then 429s are waited out (Retry-After,
+   * backoff) without using up an item's attempts.
+   */
+  rate_limit_pause_after_seconds: z.number().positive().max(86_400).default(300),
 });
 
 export type CompositionConfig = z.output<typeof compositionConfigSchema>;

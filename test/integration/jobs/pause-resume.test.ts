@@ -31,7 +31,7 @@ type Run = {
 let t: TestService;
 let llm: FakeLlm;
 
-async function setUp(client: ApiClient, key: string, budget?: number) {
+async function setUp(client: ApiClient, key: string, budget?: number, extra: string[] = []) {
   const auth = { authorization: `Bearer ${key}` };
   const projectId = (await client.POST('/v1/projects', { body: { name: 'budget' } })).data?.id as string;
   const source = await client.POST('/v1/projects/{id}/sources', {
@@ -47,7 +47,7 @@ async function setUp(client: ApiClient, key: string, budget?: number) {
       repvarChunkSize: 60,
       concurrency: 2,
       pricePerMillion: 1000,
-      extra: budget === undefined ? [] : [`budget_usd: ${budget}`],
+      extra: [...(budget === undefined ? [] : [`budget_usd: ${budget}`]), ...extra],
     }),
   });
   expect(config.status, await config.clone().text()).toBe(201);
@@ -160,6 +160,33 @@ describe('budget and pause', () => {
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.stages.every((s) => s.items.failed === 0)).toBe(true);
     expect(await outputs(tenant.key, id)).toEqual(await outputs(reference.key, full.id));
+  }, 300_000);
+
+  it('pauses when the provider answers nothing but 429s past the window, and resumed after it recovers, finishes', async () => {
+    const tenant = await t.clientForNewTenant('rate-limited');
+    const before = (await llm.counters()).requests;
+    const id = await setUp(tenant.client, tenant.key, undefined, ['rate_limit_pause_after_seconds: 2']);
+    await waitFor(async () => (await llm.counters()).requests - before >= 10, { what: 'some calls to be answered' });
+    await llm.setOptions({ rateLimitRate: 1, retryAfterSeconds: 1 });
+    let paused: Run;
+    try {
+      paused = await waitFor(
+        async () => {
+          const run = await statusOf(tenant.client, id);
+          return run.status === 'paused' || TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
+        },
+        { what: 'the run to pause on sustained 429s', timeoutMs: 150_000 },
+      );
+    } finally {
+      await llm.setOptions({ rateLimitRate: 0 });
+    }
+    expect(paused.status).toBe('paused');
+    expect(paused.pause_reason).toMatch(/^provider: fake-model at .* answered only 429s for \d+ s: /);
+    const resumed = await tenant.client.POST('/v1/runs/{id}/resume', { params: { path: { id } }, body: {} });
+    expect(resumed.data?.status).toBe('running');
+    const done = await untilEnded(tenant.client, id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.stages.every((s) => s.items.failed === 0)).toBe(true);
   }, 300_000);
 
   it('pauses on request and resumes to the end; a finished run can be neither', async () => {

@@ -129,4 +129,42 @@ describe('retry-failed', () => {
     const foreign = await clean.client.POST('/v1/runs/{id}/retry-failed', { params: { path: { id } } });
     expect(foreign.response.status).toBe(404);
   }, 300_000);
+
+  it('keeps what a canceled run finished: its status counts what settled, its finished stages stay downloadable', async () => {
+    const tenant = await t.clientForNewTenant('cancel');
+    await llm.setOptions({ latencyMs: 300 });
+    try {
+      const id = await startRun(tenant);
+      await waitFor(
+        async () => {
+          const run = await statusOf(tenant.client, id);
+          return run.stages.some((s) => s.name === 'representation_variation' && s.items.done > 0) ? run : undefined;
+        },
+        { what: 'the first variations', timeoutMs: 60_000 },
+      );
+      const canceled = await tenant.client.POST('/v1/runs/{id}/cancel', { params: { path: { id } } });
+      expect(canceled.data?.status).toBe('canceled');
+      const run = await statusOf(tenant.client, id);
+      const ingest = run.stages.find((s) => s.name === 'ingest');
+      expect(ingest?.state).toBe('succeeded');
+      const repvar = run.stages.find((s) => s.name === 'representation_variation') as unknown as {
+        items: { total: number; done: number; not_processed: number; pending: number; dropped: number; failed: number };
+      };
+      expect(repvar.items.pending).toBe(0);
+      expect(repvar.items.done + repvar.items.dropped + repvar.items.failed + repvar.items.not_processed).toBe(
+        repvar.items.total,
+      );
+      const auth = { authorization: `Bearer ${tenant.key}` };
+      const text = await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts/extracted_text/harbour/harbour.txt`, {
+        headers: auth,
+      });
+      expect(text.status).toBe(200);
+      expect(await text.text()).toContain('Section 7.');
+      // Nothing failed, so there is nothing to retry.
+      const retry = await tenant.client.POST('/v1/runs/{id}/retry-failed', { params: { path: { id } } });
+      expect(retry.response.status).toBe(409);
+    } finally {
+      await llm.setOptions({ latencyMs: 5 });
+    }
+  }, 120_000);
 });
