@@ -15,18 +15,21 @@ export interface RunConfig {
 
 const cache = new Map<string, RunConfig>();
 
+/** `run.secretOverridesSealed`: keys given on a resume, used over the config's own for the same paths. */
 export async function getConfigForRun(
   deps: { db: Db; secretBox: SecretBox },
-  run: { configId: string },
+  run: { configId: string; secretOverridesSealed?: Record<string, string> | null },
 ): Promise<RunConfig> {
-  const hit = cache.get(run.configId);
+  const overrides = run.secretOverridesSealed ?? {};
+  const cacheKey = Object.keys(overrides).length === 0 ? run.configId : `${run.configId} ${JSON.stringify(overrides)}`;
+  const hit = cache.get(cacheKey);
   if (hit) return hit;
   const row = await getConfigWithSecrets(deps.db, run.configId);
   if (!row) throw new Error(`config ${run.configId} no longer exists`);
-  const secrets = deps.secretBox.openAll(row.secrets);
+  const secrets = { ...deps.secretBox.openAll(row.secrets), ...deps.secretBox.openAll(overrides) };
   const config = compositionConfigSchema.parse(mergeSecrets(row.document, secrets));
   const result = { config, secrets };
   if (cache.size > 100) cache.clear();
-  cache.set(run.configId, result);
+  cache.set(cacheKey, result);
   return result;
 }

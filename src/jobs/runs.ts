@@ -2,6 +2,7 @@
  * Starting, canceling and reporting runs: the only entry the API uses into the job layer.
  */
 import type { CompositionConfig } from '../config/composition/schema.ts';
+import { secretEntries } from '../config/composition/secrets.ts';
 import { resolveSourceSettings } from '../config/composition/source-settings.ts';
 import type { Db } from '../db/client.ts';
 import { getConfigWithSecrets } from '../db/queries/configs.ts';
@@ -206,11 +207,41 @@ export async function pauseRun(db: Db, run: RunRow, reason: string): Promise<Run
   return paused;
 }
 
-/** Resumes a paused run (optionally with a new budget); the caller re-enqueues its pending items. */
-export async function resumeRun(db: Db, run: RunRow, budgetUsd?: number | null): Promise<RunRow> {
-  const resumed = await resumeRunRow(db, run.id, budgetUsd);
+/**
+ * Resumes a paused run, optionally with a new budget and new API keys (dotted config path → key, for the endpoints
+ * the config already names: models and URLs stay); the caller re-enqueues its pending items.
+ */
+export async function resumeRun(
+  deps: { db: Db; secretBox: SecretBox },
+  run: RunRow,
+  changes: { budgetUsd?: number | null | undefined; apiKeys?: Record<string, string> | undefined } = {},
+): Promise<RunRow> {
+  const { db } = deps;
+  let overrides: Record<string, string> | undefined;
+  if (changes.apiKeys && Object.keys(changes.apiKeys).length > 0) {
+    const config = await getConfigWithSecrets(db, run.configId);
+    const keyPaths = new Set(
+      secretEntries(config?.document ?? {})
+        .map((e) => e.path)
+        .filter((p) => /(^|[._])api_key$/.test(p)),
+    );
+    const errors = Object.keys(changes.apiKeys)
+      .filter((path) => !keyPaths.has(path))
+      .map((path) => ({
+        path: `body.api_keys.${path}`,
+        message: `not an API key of this run's config (one of: ${[...keyPaths].slice(0, 6).join(', ')}, …)`,
+      }));
+    if (errors.length > 0)
+      throw new ServiceError('validation', 'api_keys names keys the config does not have', { errors });
+    overrides = { ...(run.secretOverridesSealed ?? {}) };
+    for (const [path, key] of Object.entries(changes.apiKeys)) overrides[path] = deps.secretBox.seal(key);
+  }
+  const resumed = await resumeRunRow(db, run.id, changes.budgetUsd, overrides);
   if (!resumed) throw new ServiceError('conflict', `run ${run.id} is ${run.status}: only a paused run can be resumed`);
-  await appendEvent(db, run.id, 'run.resumed', budgetUsd !== undefined ? { budget_usd: budgetUsd } : {});
+  await appendEvent(db, run.id, 'run.resumed', {
+    ...(changes.budgetUsd !== undefined ? { budget_usd: changes.budgetUsd } : {}),
+    ...(changes.apiKeys ? { api_keys_changed: Object.keys(changes.apiKeys) } : {}),
+  });
   return resumed;
 }
 

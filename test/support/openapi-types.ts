@@ -302,7 +302,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a paused run, optionally with a new budget; no call that had an answer is made again */
+        /** Resume a paused run, optionally with a new budget or API keys; no call that had an answer is made again */
         post: operations["resumeRun"];
         delete?: never;
         options?: never;
@@ -1288,6 +1288,10 @@ export interface components {
         RunResume: {
             /** @description A new spend cap in USD (null: none); the run keeps its budget when absent */
             budget_usd?: number | null;
+            /** @description New API keys for the endpoints the config names, by dotted config path (`factual_sft_settings.factual_large_api_key`); models and URLs stay. Write-only */
+            api_keys?: {
+                [key: string]: string;
+            };
         };
         EstimateRequest: {
             /** @description The config to estimate (`cfg_…`) */

@@ -23,6 +23,8 @@ export interface FakeCounters {
   answeredBodies: Record<string, number>;
   /** Requests whose body contained each watched string (option `watch`), as the service sent them. */
   watched: Record<string, number>;
+  /** Completion requests by the API key they were sent with ('' without one). */
+  byApiKey: Record<string, number>;
   /** The prompt id (x-prompt-id header) of each answered body, to tell what a repeated body was. */
   promptIdOfBody: Record<string, string>;
 }
@@ -90,6 +92,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     counters.requests++;
     const promptId = String(req.headers['x-prompt-id'] ?? 'unknown');
     counters.byPromptId[promptId] = (counters.byPromptId[promptId] ?? 0) + 1;
+    const key = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    counters.byApiKey[key] = (counters.byApiKey[key] ?? 0) + 1;
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
     let done = false;
@@ -246,6 +250,7 @@ function emptyCounters(): FakeCounters {
     answeredBodies: {},
     watched: {},
     promptIdOfBody: {},
+    byApiKey: {},
   };
 }
 

@@ -385,7 +385,8 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags: ['runs'],
-        summary: 'Resume a paused run, optionally with a new budget; no call that had an answer is made again',
+        summary:
+          'Resume a paused run, optionally with a new budget or API keys; no call that had an answer is made again',
         params,
         body: z
           .object({
@@ -395,6 +396,13 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
               .nullable()
               .optional()
               .describe('A new spend cap in USD (null: none); the run keeps its budget when absent'),
+            api_keys: z
+              .record(z.string().min(1).max(200), z.string().min(1).max(1000))
+              .optional()
+              .describe(
+                'New API keys for the endpoints the config names, by dotted config path ' +
+                  '(`factual_sft_settings.factual_large_api_key`); models and URLs stay. Write-only',
+              ),
           })
           .strict()
           .default({})
@@ -409,7 +417,10 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request) => {
       const run = await getRun(db, request.tenantId, request.params.id);
       if (!run) throw notFound('run', request.params.id);
-      const resumed = await resumeRun(db, run, request.body?.budget_usd);
+      const resumed = await resumeRun(deps, run, {
+        budgetUsd: request.body?.budget_usd,
+        apiKeys: request.body?.api_keys,
+      });
       await deps.jobs.requeueRun(resumed.id);
       return statusDocument(deps, resumed);
     },

@@ -178,7 +178,12 @@ export async function pauseRunRow(db: Db, id: string, reason: string): Promise<R
 }
 
 /** paused → running (its start time kept), with a new budget when given; the row when this call resumed it. */
-export async function resumeRunRow(db: Db, id: string, budgetUsd?: number | null): Promise<RunRow | undefined> {
+export async function resumeRunRow(
+  db: Db,
+  id: string,
+  budgetUsd?: number | null,
+  secretOverridesSealed?: Record<string, string>,
+): Promise<RunRow | undefined> {
   const [row] = await db
     .update(runs)
     .set({
@@ -186,6 +191,7 @@ export async function resumeRunRow(db: Db, id: string, budgetUsd?: number | null
       pauseReason: null,
       updatedAt: new Date(),
       ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+      ...(secretOverridesSealed ? { secretOverridesSealed } : {}),
     })
     .where(and(eq(runs.id, id), eq(runs.status, 'paused')))
     .returning();

@@ -51,6 +51,8 @@ export const runs = pgTable(
     pauseReason: text('pause_reason'),
     /** What the run was expected to cost before it started (jobs/dry-run/estimate.ts), shown beside the actuals. */
     estimate: jsonb('estimate').$type<Record<string, unknown>>(),
+    /** API keys given on a resume (dotted config path → sealed key), used over the config's own (write-only). */
+    secretOverridesSealed: jsonb('secret_overrides_sealed').$type<Record<string, string>>(),
     /** The client's own labels (string to string, as OpenAI's `metadata`), shown with the run. */
     metadata: jsonb('metadata').$type<Record<string, string>>(),
     /** Where the run's end is announced (POST), and the HMAC secret that signs it, sealed (write-only). */

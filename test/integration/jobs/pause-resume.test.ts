@@ -196,10 +196,31 @@ describe('budget and pause', () => {
     const paused = await tenant.client.POST('/v1/runs/{id}/pause', { params: { path: { id } } });
     expect(paused.data?.status).toBe('paused');
     expect(paused.data?.pause_reason).toBe('requested');
-    const resumed = await tenant.client.POST('/v1/runs/{id}/resume', { params: { path: { id } }, body: {} });
+    // A key the config does not have is refused by its path, and the run stays paused.
+    const wrong = await tenant.client.POST('/v1/runs/{id}/resume', {
+      params: { path: { id } },
+      body: { api_keys: { 'representation_variation.representation_variation_small_model': 'x' } },
+    });
+    expect(wrong.response.status).toBe(400);
+    expect(JSON.stringify(wrong.error)).toContain(
+      'body.api_keys.representation_variation.representation_variation_small_model',
+    );
+    // Resumed with new keys for the same models: every call after it carries the new key, which no response shows.
+    const NEW_KEY = 'sk-rotated-after-pause';
+    const resumed = await tenant.client.POST('/v1/runs/{id}/resume', {
+      params: { path: { id } },
+      body: {
+        api_keys: {
+          'representation_variation.representation_variation_small_api_key': NEW_KEY,
+          'representation_variation.representation_variation_large_api_key': NEW_KEY,
+        },
+      },
+    });
     expect(resumed.data?.status).toBe('running');
+    expect(JSON.stringify(resumed.data)).not.toContain(NEW_KEY);
     const done = await untilEnded(tenant.client, id);
     expect(done.status, done.error ?? '').toBe('succeeded');
+    expect((await llm.counters()).byApiKey[NEW_KEY]).toBeGreaterThan(0);
     expect((await tenant.client.POST('/v1/runs/{id}/pause', { params: { path: { id } } })).response.status).toBe(409);
     expect(
       (await tenant.client.POST('/v1/runs/{id}/resume', { params: { path: { id } }, body: {} })).response.status,

@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "secret_overrides_sealed" jsonb;
