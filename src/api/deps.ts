@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings.ts';
 import type { Db } from '../db/client.ts';
 import type { Estimate } from '../jobs/dry-run/estimate-types.ts';
 import type { PromptEntry } from '../jobs/prompt-sets.ts';
+import type { RunConfig } from '../jobs/run-config.ts';
 import type { StageNode } from '../jobs/runs.ts';
 import type { ProblemFieldError } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
@@ -40,7 +41,9 @@ export interface AppDeps {
     /** The stage instances a run of this config consists of (skipped ones with their reason). */
     graph(config: CompositionConfig): StageNode[];
     /** What a run of a stored config would cost (no model is called). */
-    estimate(request: { tenantId: string; projectId: string; configId: string }): Promise<Estimate>;
+    estimate(
+      request: { tenantId: string; projectId: string } & ({ configId: string } | { runConfig: RunConfig }),
+    ): Promise<Estimate>;
     /** Config warnings for the parts of the composition this version cannot run. */
     stageWarnings(config: CompositionConfig): ProblemFieldError[];
   };

@@ -340,7 +340,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Estimate what a run of a config would cost, without calling a model
+         * Estimate what a run of a config (stored, or sent inline) would cost, without calling a model
          * @description Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called.
          */
         post: operations["estimateRun"];
@@ -1294,8 +1294,12 @@ export interface components {
             };
         };
         EstimateRequest: {
-            /** @description The config to estimate (`cfg_…`) */
-            config_id: string;
+            /** @description A stored config to estimate (`cfg_…`) */
+            config_id?: string;
+            /** @description Or a config sent inline (the original's config.yaml layout as JSON), not stored */
+            config?: {
+                [key: string]: unknown;
+            };
         };
         PreviewCreate: {
             /** @description The config to preview (`cfg_…`) */

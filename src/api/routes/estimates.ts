@@ -4,8 +4,9 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { parseCompositionConfig } from '../../config/composition/parse.ts';
 import { getProject } from '../../db/queries/projects.ts';
-import { notFound } from '../../lib/errors.ts';
+import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { IdParam, problemResponses } from '../schemas/common.ts';
 import { EstimateSchema } from '../schemas/estimate.ts';
@@ -16,15 +17,25 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags: ['runs'],
-        summary: 'Estimate what a run of a config would cost, without calling a model',
+        summary: 'Estimate what a run of a config (stored, or sent inline) would cost, without calling a model',
         description:
           "Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt " +
           'to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from ' +
           "the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called.",
         params: IdParam('Project', 'proj'),
         body: z
-          .object({ config_id: z.string().min(1).max(100).describe('The config to estimate (`cfg_…`)') })
+          .object({
+            config_id: z.string().min(1).max(100).optional().describe('A stored config to estimate (`cfg_…`)'),
+            config: z
+              .record(z.string(), z.unknown())
+              .optional()
+              .describe("Or a config sent inline (the original's config.yaml layout as JSON), not stored"),
+          })
           .strict()
+          .refine((b) => (b.config_id === undefined) !== (b.config === undefined), {
+            message: 'give either config_id or config',
+            path: ['config_id'],
+          })
           .meta({ id: 'EstimateRequest' }),
         response: {
           200: EstimateSchema,
@@ -36,10 +47,19 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request) => {
       const project = await getProject(deps.db, request.tenantId, request.params.id);
       if (!project) throw notFound('project', request.params.id);
+      const { config_id: configId, config } = request.body;
+      if (configId !== undefined)
+        return deps.jobs.estimate({ tenantId: request.tenantId, projectId: project.id, configId });
+      const parsed = parseCompositionConfig(config, 'json');
+      if (!parsed.ok) {
+        throw new ServiceError('validation', 'the config is invalid', {
+          errors: parsed.errors.map((e) => ({ ...e, path: `body.config.${e.path}` })),
+        });
+      }
       return deps.jobs.estimate({
         tenantId: request.tenantId,
         projectId: project.id,
-        configId: request.body.config_id,
+        runConfig: { config: parsed.config, secrets: parsed.secrets },
       });
     },
   );

@@ -155,21 +155,32 @@ function sumFigures(parts: EstimateFigures[]): EstimateFigures {
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** The estimate of a stored config of a project, over the sources a run of it would read. */
+/**
+ * The estimate of a config of a project — a stored one (`configId`) or one sent inline, already parsed — over the
+ * sources a run of it would read.
+ */
 export async function estimateConfig(
   deps: StageDeps,
   registry: StageRegistry,
-  request: { tenantId: string; projectId: string; configId: string; signal?: AbortSignal },
+  request: { tenantId: string; projectId: string; signal?: AbortSignal } & (
+    | { configId: string }
+    | { runConfig: RunConfig }
+  ),
 ): Promise<Estimate> {
-  const row = await getConfigWithSecrets(deps.db, request.configId);
-  if (!row || row.tenantId !== request.tenantId || row.projectId !== request.projectId) {
-    throw new ServiceError('validation', `config ${request.configId} does not exist in this project`, {
-      errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
-    });
-  }
-  const runConfig = await getConfigForRun(deps, { configId: request.configId });
+  let runConfig: RunConfig;
+  if ('configId' in request) {
+    const row = await getConfigWithSecrets(deps.db, request.configId);
+    if (!row || row.tenantId !== request.tenantId || row.projectId !== request.projectId) {
+      throw new ServiceError('validation', `config ${request.configId} does not exist in this project`, {
+        errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
+      });
+    }
+    runConfig = await getConfigForRun(deps, { configId: request.configId });
+  } else runConfig = request.runConfig;
   return estimateRun(deps, registry, {
-    ...request,
+    tenantId: request.tenantId,
+    projectId: request.projectId,
+    signal: request.signal,
     runConfig,
     sources: (await resolveRunSources(deps.db, request.projectId, runConfig.config)) as unknown as SourceView[],
   });

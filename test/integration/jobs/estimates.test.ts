@@ -144,6 +144,25 @@ describe('estimates', () => {
     expect(again.total.input_tokens).toBe(0);
   }, 240_000);
 
+  it('estimates a config sent inline as it estimates the stored one', async () => {
+    const stored = (await (await estimate({ config_id: configId })).json()) as Estimate;
+    const document = ((await (await fetch(`${t.baseUrl}/v1/configs/${configId}`)).json()) as { document: unknown })
+      .document;
+    const response = await estimate({ config: document });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const inline = (await response.json()) as Estimate;
+    expect(inline.total.calls).toBe(stored.total.calls);
+    expect(inline.stages.map((s) => s.items)).toEqual(stored.stages.map((s) => s.items));
+
+    const bad = await estimate({ config: { system: { concurrency_limit: 'many' } } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('body.config.system.concurrency_limit');
+    for (const body of [{}, { config_id: configId, config: {} }]) {
+      const neither = await estimate(body);
+      expect(neither.status, JSON.stringify(body)).toBe(400);
+    }
+  }, 120_000);
+
   it('names the field of a config that is not in the project', async () => {
     const response = await estimate({ config_id: 'cfg_nothere' });
     expect(response.status).toBe(400);

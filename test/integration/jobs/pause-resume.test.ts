@@ -31,17 +31,10 @@ type Run = {
 let t: TestService;
 let llm: FakeLlm;
 
-async function setUp(client: ApiClient, key: string, budget?: number, extra: string[] = []) {
-  const auth = { authorization: `Bearer ${key}` };
-  const projectId = (await client.POST('/v1/projects', { body: { name: 'budget' } })).data?.id as string;
-  const source = await client.POST('/v1/projects/{id}/sources', {
-    params: { path: { id: projectId } },
-    body: { name: 'harbour', settings: { variation_generation_counts: 1, rag_use_subset: false } },
-  });
-  await upload(t.baseUrl, source.data?.id as string, [{ name: 'harbour.txt', data: document }], auth);
+async function createConfig(key: string, projectId: string, budget?: number, extra: string[] = []): Promise<string> {
   const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/yaml', ...auth },
+    headers: { 'content-type': 'application/yaml', authorization: `Bearer ${key}` },
     body: pretrainingConfigYaml(llm.url, {
       factualWays: [],
       repvarChunkSize: 60,
@@ -51,11 +44,32 @@ async function setUp(client: ApiClient, key: string, budget?: number, extra: str
     }),
   });
   expect(config.status, await config.clone().text()).toBe(201);
+  return ((await config.json()) as { id: string }).id;
+}
+
+async function createProject(client: ApiClient, key: string): Promise<string> {
+  const projectId = (await client.POST('/v1/projects', { body: { name: 'budget' } })).data?.id as string;
+  const source = await client.POST('/v1/projects/{id}/sources', {
+    params: { path: { id: projectId } },
+    body: { name: 'harbour', settings: { variation_generation_counts: 1, rag_use_subset: false } },
+  });
+  await upload(t.baseUrl, source.data?.id as string, [{ name: 'harbour.txt', data: document }], {
+    authorization: `Bearer ${key}`,
+  });
+  return projectId;
+}
+
+async function startRun(client: ApiClient, projectId: string, configId: string): Promise<string> {
   const run = await client.POST('/v1/projects/{id}/runs', {
     params: { path: { id: projectId } },
-    body: { config_id: ((await config.json()) as { id: string }).id },
+    body: { config_id: configId },
   });
   return run.data?.id as string;
+}
+
+async function setUp(client: ApiClient, key: string, budget?: number, extra: string[] = []) {
+  const projectId = await createProject(client, key);
+  return startRun(client, projectId, await createConfig(key, projectId, budget, extra));
 }
 
 const statusOf = async (client: ApiClient, id: string) =>
@@ -101,9 +115,19 @@ describe('budget and pause', () => {
     const fullRequests = (await llm.counters()).requests - r0;
     expect(full.totals.cost).toBeGreaterThan(0);
 
+    // The budget is half of what the estimate says the run will cost (the estimate calls no model).
     const budgeted = await t.clientForNewTenant('budgeted');
     const r1 = (await llm.counters()).requests;
-    const id = await setUp(budgeted.client, budgeted.key, full.totals.cost / 2);
+    const projectId = await createProject(budgeted.client, budgeted.key);
+    const estimate = await budgeted.client.POST('/v1/projects/{id}/estimates', {
+      params: { path: { id: projectId } },
+      body: { config_id: await createConfig(budgeted.key, projectId) },
+    });
+    const estimatedCost = estimate.data?.total.cost_usd ?? 0;
+    expect(Math.abs(estimatedCost - full.totals.cost)).toBeLessThanOrEqual(0.2 * full.totals.cost);
+    expect((await llm.counters()).requests).toBe(r1);
+    const budget = estimatedCost / 2;
+    const id = await startRun(budgeted.client, projectId, await createConfig(budgeted.key, projectId, budget));
     const paused = await waitFor(
       async () => {
         const run = await statusOf(budgeted.client, id);
@@ -118,7 +142,7 @@ describe('budget and pause', () => {
     await waitFor(async () => (await llm.counters()).inFlight === 0, { what: 'calls in flight to end' });
     const atPause = (await llm.counters()).requests;
     const spentAtPause = (await statusOf(budgeted.client, id)).totals.cost;
-    expect(spentAtPause).toBeLessThanOrEqual(full.totals.cost / 2);
+    expect(spentAtPause).toBeLessThanOrEqual(budget);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await llm.counters()).requests).toBe(atPause);
 
