@@ -251,10 +251,10 @@ export async function resumeRun(
  */
 export async function retryFailedItems(db: Db, run: RunRow): Promise<{ run: RunRow; items: number }> {
   if (run.status !== 'succeeded_with_drops' && run.status !== 'failed') {
-    throw new ServiceError(
-      'conflict',
-      `run ${run.id} is ${run.status}: failed items are retried once the run has ended (succeeded_with_drops or failed)`,
-    );
+    const why = ['queued', 'running', 'paused'].includes(run.status)
+      ? 'its failed items can be retried once it has ended'
+      : 'only a run that ended succeeded_with_drops or failed has failed items to retry';
+    throw new ServiceError('conflict', `run ${run.id} is ${run.status}: ${why}`);
   }
   const [stages, counts] = await Promise.all([getStages(db, run.id), itemCountsByStage(db, run.id)]);
   const rerun = stages.filter((s) => (counts.get(s.name)?.failed ?? 0) > 0).map((s) => s.name);

@@ -151,7 +151,8 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       });
       await deps.jobs.sendPreview(preview.id);
       const deadline = Date.now() + request.body.wait_seconds * 1000;
-      while (!ended(preview) && Date.now() < deadline && !request.raw.destroyed) {
+      // Stop waiting when the client has gone (the request stream itself ends once its body is read).
+      while (!ended(preview) && Date.now() < deadline && !request.raw.socket?.destroyed) {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         preview = (await getPreview(db, request.tenantId, preview.id)) ?? preview;
       }

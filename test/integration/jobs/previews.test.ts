@@ -109,11 +109,10 @@ describe('previews', () => {
   it('reports 0 % first-try parses for every prompt of a model that ignores the format', async () => {
     await llm.setOptions({ malformedRate: 1 });
     try {
+      // Waited for: the answer is the ended preview.
       const response = await preview({ wait_seconds: 120 });
-      const done =
-        response.status === 201
-          ? ((await response.json()) as Preview)
-          : await untilEnded(((await response.json()) as Preview).id);
+      expect(response.status).toBe(201);
+      const done = (await response.json()) as Preview;
       expect(done.status, done.error ?? '').toBe('succeeded');
       const checks = done.result?.format_check ?? [];
       expect(checks.length).toBeGreaterThan(0);
