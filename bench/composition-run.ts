@@ -3,9 +3,11 @@
  * in-process on an in-memory PGlite (or DATABASE_URL), one source with one corpus file, a config from the caller.
  * Returns the finished run's status, the wall and CPU time, and the fake's counters; the caller prints figures.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadSettings } from '../src/config/settings.ts';
 import { startService } from '../src/service.ts';
@@ -37,11 +39,20 @@ export async function runComposition(options: {
   sourceSettings: Record<string, unknown>;
   config: (llmUrl: string) => string;
   timeline?: boolean;
+  /** Started once the run is created, beside the polling (e.g. a load generator); awaited before returning. */
+  duringRun?: (baseUrl: string, runId: string) => Promise<void>;
+  /** The API in this process and the worker in another (needs DATABASE_URL: PGlite is in-process only). */
+  separateWorker?: boolean;
 }): Promise<CompositionRun> {
   const fake = await spawnFakeLlm(['--latency', String(options.latencyMs)]);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-composition-'));
-  const settings = loadSettings(process.env, { dataDir, logLevel: 'warn' });
+  const settings = loadSettings(process.env, {
+    dataDir,
+    logLevel: 'warn',
+    ...(options.separateWorker ? { role: 'api' as const } : {}),
+  });
   const service = await startService(settings, { logger: pino({ level: 'warn' }) });
+  const worker = options.separateWorker ? await spawnWorker(dataDir) : undefined;
   try {
     await service.app?.listen({ host: '127.0.0.1', port: 0 });
     const address = service.app?.server.address();
@@ -68,6 +79,7 @@ export async function runComposition(options: {
     const started = performance.now();
     const cpu = process.cpuUsage();
     const run = await post(`/v1/projects/${project.id}/runs`, { config_id: config.id });
+    const during = options.duringRun?.(base, run.id);
     let status: CompositionRun['status'];
     const timeline: number[] = [];
     for (;;) {
@@ -78,11 +90,33 @@ export async function runComposition(options: {
     }
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
+    await during;
     if (!status.status.startsWith('succeeded')) throw new Error(`run ${status.status}: ${status.error}`);
     return { status, wallMs, cpuMs: (used.user + used.system) / 1000, counters: await fake.counters(), timeline };
   } finally {
+    worker?.kill('SIGTERM');
     await service.stop();
     await fake.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A worker-only service process on the same DATABASE_URL and data directory. */
+async function spawnWorker(dataDir: string): Promise<ChildProcess> {
+  if (!process.env.DATABASE_URL) throw new Error('a separate worker needs DATABASE_URL (PostgreSQL)');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'worker'], {
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('service ready')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  child.stdout?.resume();
+  return child;
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
- * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual).
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status).
  */
 import { benchQueue } from './queue.ts';
 
@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   llm: async () => (await import('./llm.ts')).benchLlm(),
   pipeline: async () => (await import('./pipeline.ts')).benchPipeline(),
   factual: async () => (await import('./factual.ts')).benchFactual(),
+  status: async () => (await import('./status.ts')).benchStatus(),
 };
 
 const wanted = process.argv.slice(2);

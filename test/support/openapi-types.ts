@@ -248,7 +248,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Run status with per-stage progress, dropped-item reasons, LLM calls, tokens, cost and ETA */
+        /**
+         * Run status with per-stage progress, dropped-item reasons, LLM calls, tokens, cost, projection and ETA
+         * @description Served from a document each server process refreshes at most four times a second, so polling is cheap; changes made by workers show within about a quarter second. Send the `ETag` back as `If-None-Match` to get a 304 while nothing changed.
+         */
         get: operations["getRun"];
         put?: never;
         post?: never;
@@ -3184,7 +3187,9 @@ export interface operations {
     getRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description Run id (`run_…`) */
                 id: string;
@@ -3201,6 +3206,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Run"];
                 };
+            };
+            /** @description Not modified since the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: see `errors` for each failing field */
             400: {

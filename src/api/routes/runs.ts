@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getProject } from '../../db/queries/projects.ts';
-import { deleteRun, getRun, listRuns, type RunRow } from '../../db/queries/runs.ts';
+import { deleteRun, getRun, getRunById, listRuns, type RunRow } from '../../db/queries/runs.ts';
 import {
   cancelRun,
   createRun,
@@ -15,6 +15,7 @@ import { notFound, ServiceError } from '../../lib/errors.ts';
 import { hashOf } from '../../lib/hash.ts';
 import { outcomeDocument } from '../../lib/run-outcome.ts';
 import type { AppDeps } from '../deps.ts';
+import { RunStatusCache } from '../run-status-cache.ts';
 import { IdParam, PageQuery, pageOf, problemResponses } from '../schemas/common.ts';
 import { EstimateSchema } from '../schemas/estimate.ts';
 
@@ -319,22 +320,48 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   );
 
   const params = IdParam('Run', 'run');
+  // Polling costs no database work while the document is fresh (see run-status-cache.ts).
+  const statusCache = new RunStatusCache<z.infer<typeof RunStatus>>(async (id) => {
+    const run = await getRunById(db, id);
+    return run && { tenantId: run.tenantId, doc: await statusDocument(deps, run) };
+  });
   app.get(
     '/v1/runs/:id',
     {
       schema: {
         tags: ['runs'],
-        summary: 'Run status with per-stage progress, dropped-item reasons, LLM calls, tokens, cost and ETA',
+        summary:
+          'Run status with per-stage progress, dropped-item reasons, LLM calls, tokens, cost, projection and ETA',
+        description:
+          'Served from a document each server process refreshes at most four times a second, so polling is cheap; ' +
+          'changes made by workers show within about a quarter second. Send the `ETag` back as `If-None-Match` to get a ' +
+          '304 while nothing changed.',
         params,
-        response: { 200: RunStatus, ...problemResponses },
+        headers: z.object({ 'if-none-match': z.string().max(500).optional() }),
+        response: {
+          200: RunStatus,
+          304: z.null().describe('Not modified since the ETag sent in If-None-Match'),
+          ...problemResponses,
+        },
       },
     },
-    async (request) => {
-      const run = await getRun(db, request.tenantId, request.params.id);
-      if (!run) throw notFound('run', request.params.id);
-      return statusDocument(deps, run);
+    async (request, reply) => {
+      const cached = await statusCache.get(request.tenantId, request.params.id);
+      if (!cached) throw notFound('run', request.params.id);
+      reply.header('etag', cached.etag).header('cache-control', 'private, no-cache');
+      const sent = request.headers['if-none-match'];
+      if (sent?.split(',').some((tag) => tag.trim() === cached.etag || tag.trim() === '*')) {
+        return reply.code(304).send(null);
+      }
+      return cached.doc;
     },
   );
+  // A change made here is read back by the next GET of this process, not after the cache's quarter second.
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET' && request.routeOptions.url?.startsWith('/v1/runs/:id')) {
+      statusCache.invalidate((request.params as { id?: string }).id ?? '');
+    }
+  });
 
   app.post(
     '/v1/runs/:id/cancel',

@@ -139,6 +139,14 @@ describe('faults', () => {
     // The items are still blocked when the stop begins; it must wait for them rather than abandon them.
     setTimeout(release, 300);
     await stopping;
-    expect((await stageOf(runId))?.items).toMatchObject({ done: 4, pending: 0 });
+    // The status document may lag the workers by its cache's quarter second: wait for the recorded outcome.
+    const items = await waitFor(
+      async () => {
+        const current = (await stageOf(runId))?.items;
+        return current?.pending === 0 ? current : undefined;
+      },
+      { what: 'the items to be recorded' },
+    );
+    expect(items).toMatchObject({ done: 4, pending: 0 });
   });
 });

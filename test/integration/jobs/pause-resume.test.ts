@@ -220,6 +220,22 @@ describe('budget and pause', () => {
     const paused = await tenant.client.POST('/v1/runs/{id}/pause', { params: { path: { id } } });
     expect(paused.data?.status).toBe('paused');
     expect(paused.data?.pause_reason).toBe('requested');
+    // The status a client reads right after its own change shows it (the status cache drops the run's entry).
+    expect((await statusOf(tenant.client, id)).status).toBe('paused');
+    // Once the paused run stops changing, its ETag answers a conditional GET with a 304 and no body.
+    const auth = { authorization: `Bearer ${tenant.key}` };
+    await waitFor(
+      async () => {
+        const first = await fetch(`${t.baseUrl}/v1/runs/${id}`, { headers: auth });
+        const etag = first.headers.get('etag');
+        await first.arrayBuffer();
+        if (!etag) return false;
+        const again = await fetch(`${t.baseUrl}/v1/runs/${id}`, { headers: { ...auth, 'if-none-match': etag } });
+        const body = await again.text();
+        return again.status === 304 && body === '';
+      },
+      { what: 'a 304 for an unchanged status' },
+    );
     // A key the config does not have is refused by its path, and the run stays paused.
     const wrong = await tenant.client.POST('/v1/runs/{id}/resume', {
       params: { path: { id } },
