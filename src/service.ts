@@ -84,7 +84,18 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     promptSpecs,
   );
   const gateway =
-    settings.role === 'api' ? undefined : createGateway({ db: database.db, prompts, registry: metrics, log });
+    settings.role === 'api'
+      ? undefined
+      : createGateway({
+          db: database.db,
+          prompts,
+          registry: metrics,
+          log,
+          retry: {
+            firstTokenTimeoutMs: settings.llmFirstTokenTimeoutMs,
+            streamIdleTimeoutMs: settings.llmStreamIdleTimeoutMs,
+          },
+        });
   const deps: StageDeps = {
     db: database.db,
     blobs,

@@ -36,6 +36,10 @@ const envSchema = z.object({
   JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).default(30),
   /** Attempts per job before it is dead-lettered. */
   JOB_RETRY_LIMIT: z.coerce.number().int().min(0).default(3),
+  /** An LLM answer that has not begun streaming within this long is abandoned and retried (a hung call). */
+  LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** An LLM answer that stops streaming for this long is abandoned and retried. */
+  LLM_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** The Hugging Face Hub for generic SFT datasets (the hub libraries' own variable); a mirror or a local fake. */
   HF_ENDPOINT: z.string().url().optional(),
   /** Older name of HF_ENDPOINT, still read. */
@@ -73,6 +77,8 @@ export type Settings = {
   workerConcurrency: number;
   jobHeartbeatSeconds: number;
   jobRetryLimit: number;
+  llmFirstTokenTimeoutMs: number;
+  llmStreamIdleTimeoutMs: number;
   huggingfaceHubUrl: string;
   huggingfaceToken: string | undefined;
   shutdownGraceMs: number;
@@ -103,6 +109,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobHeartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
     jobRetryLimit: e.JOB_RETRY_LIMIT,
+    llmFirstTokenTimeoutMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
+    llmStreamIdleTimeoutMs: e.LLM_STREAM_IDLE_TIMEOUT_MS,
     huggingfaceHubUrl: e.HF_ENDPOINT ?? e.HUGGINGFACE_HUB_URL ?? 'https://huggingface.co',
     huggingfaceToken: e.HF_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -17,7 +17,11 @@ export interface ProviderRequest {
   stop?: string[] | undefined;
   /** Sent as `x-prompt-id` so servers (and the fake) can count requests by prompt. */
   promptId: string;
+  /** The whole call's upper bound. */
   timeoutMs: number;
+  /** Abandon the call when its answer has not begun within this long, or stops moving for the second. */
+  firstTokenTimeoutMs?: number | undefined;
+  idleTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -48,12 +52,18 @@ function clientFor(baseUrl: string, apiKey: string): OpenAI {
   return client;
 }
 
+/**
+ * Answers are streamed (with `stream_options.include_usage`), so a call's health is seen as it goes: no first chunk
+ * within `firstTokenTimeoutMs`, or no chunk for `idleTimeoutMs` once it has begun, abandons the call as a timeout
+ * (retried like any), instead of holding a slot until the worst-case bound of a long answer.
+ */
 export function createOpenAiProvider(): ProviderClient {
   return {
     async complete(request) {
       const client = clientFor(request.endpoint.baseUrl, request.endpoint.apiKey);
+      const watch = new StreamWatch(request);
       const options = {
-        signal: request.signal,
+        signal: watch.signal,
         timeout: request.timeoutMs,
         maxRetries: 0,
         headers: { 'x-prompt-id': request.promptId },
@@ -64,30 +74,96 @@ export function createOpenAiProvider(): ProviderClient {
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         ...(request.topP !== undefined ? { top_p: request.topP } : {}),
         ...(request.stop ? { stop: request.stop } : {}),
+        stream: true as const,
+        stream_options: { include_usage: true },
       };
       try {
+        let text = '';
+        let finishReason: string | null = null;
+        let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
         if (request.prompt.kind === 'chat') {
-          const response = await client.chat.completions.create(
-            { ...sampling, messages: request.prompt.messages, stream: false },
+          const stream = await client.chat.completions.create(
+            { ...sampling, messages: request.prompt.messages },
             options,
           );
-          const choice = response.choices[0];
-          if (!choice) throw noChoices();
-          return answer(choice.message.content ?? '', choice.finish_reason, response.usage);
+          for await (const chunk of stream) {
+            watch.progress();
+            const choice = chunk.choices[0];
+            text += choice?.delta?.content ?? '';
+            finishReason = choice?.finish_reason ?? finishReason;
+            usage = chunk.usage ?? usage;
+          }
+        } else {
+          const stream = await client.completions.create({ ...sampling, prompt: request.prompt.prompt }, options);
+          for await (const chunk of stream) {
+            watch.progress();
+            const choice = chunk.choices[0];
+            text += choice?.text ?? '';
+            finishReason = choice?.finish_reason ?? finishReason;
+            usage = chunk.usage ?? usage;
+          }
         }
-        const response = await client.completions.create(
-          { ...sampling, prompt: request.prompt.prompt, stream: false },
-          options,
-        );
-        const choice = response.choices[0];
-        if (!choice) throw noChoices();
-        return answer(choice.text ?? '', choice.finish_reason, response.usage);
+        // The SDK ends a stream quietly when it is aborted mid-way: a cut answer must not pass for a whole one.
+        const stalled = watch.stalled();
+        if (stalled) throw new ProviderFailureError({ kind: 'timeout', transient: true, reason: stalled });
+        if (request.signal?.aborted) {
+          throw new ProviderFailureError({ kind: 'aborted', transient: false, reason: 'aborted' });
+        }
+        if (finishReason === null && text === '') throw noChoices();
+        return answer(text, finishReason, usage);
       } catch (error) {
         if (error instanceof ProviderFailureError) throw error;
+        const stalled = watch.stalled();
+        if (stalled) throw new ProviderFailureError({ kind: 'timeout', transient: true, reason: stalled });
         throw new ProviderFailureError(classify(error, request.timeoutMs));
+      } finally {
+        watch.close();
       }
     },
   };
+}
+
+/** The first-chunk and between-chunks timers of one streamed call, and the abort they (or the caller) trigger. */
+class StreamWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private reason: string | undefined;
+  private readonly onAbort = () => this.controller.abort(this.request.signal?.reason);
+
+  constructor(private readonly request: ProviderRequest) {
+    request.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (request.signal?.aborted) this.controller.abort(request.signal.reason);
+    this.arm(request.firstTokenTimeoutMs, `no answer within ${request.firstTokenTimeoutMs} ms`);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** A chunk arrived: the idle timer starts again. */
+  progress(): void {
+    this.arm(this.request.idleTimeoutMs, `the answer stalled for ${this.request.idleTimeoutMs} ms`);
+  }
+
+  /** Why the watch abandoned the call (undefined when it did not, e.g. the caller aborted). */
+  stalled(): string | undefined {
+    return this.request.signal?.aborted ? undefined : this.reason;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.request.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private arm(ms: number | undefined, reason: string): void {
+    clearTimeout(this.timer);
+    if (ms === undefined || ms <= 0) return;
+    this.timer = setTimeout(() => {
+      this.reason = reason;
+      this.controller.abort(new Error(reason));
+    }, ms);
+    this.timer.unref?.();
+  }
 }
 
 /** `/embeddings` for a batch of inputs, in input order. Throws `ProviderFailureError` for a failed attempt. */

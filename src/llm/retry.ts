@@ -11,9 +11,16 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A Retry-After longer than this ends the call with an error instead of parking it. */
   maxRetryAfterMs: number;
-  /** Per-call timeout = timeoutBaseMs + max_tokens × timeoutPerTokenMs (⚠ §1.4: a fixed 60 s drops slow answers). */
+  /**
+   * The upper bound of one call = timeoutBaseMs + max_tokens × timeoutPerTokenMs (⚠ §1.4: a fixed 60 s drops slow
+   * answers). Answers are streamed, so a hung call is abandoned long before: see the two below.
+   */
   timeoutBaseMs: number;
   timeoutPerTokenMs: number;
+  /** No first chunk of the answer within this long: the call is abandoned and retried. */
+  firstTokenTimeoutMs: number;
+  /** No further chunk within this long once the answer has begun: the call is abandoned and retried. */
+  streamIdleTimeoutMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -23,6 +30,8 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxRetryAfterMs: 120_000,
   timeoutBaseMs: 30_000,
   timeoutPerTokenMs: 60,
+  firstTokenTimeoutMs: 60_000,
+  streamIdleTimeoutMs: 30_000,
 };
 
 /** Why one provider attempt failed, as the SDK-free rest of the gateway sees it. */

@@ -32,7 +32,7 @@ export interface TransportDeps {
 export interface TransportCall {
   binding: StageBinding;
   endpoint: Endpoint;
-  request: Omit<ProviderRequest, 'timeoutMs' | 'signal'>;
+  request: Omit<ProviderRequest, 'timeoutMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs' | 'signal'>;
   /** Input estimate + max_tokens, for the tokens-per-minute bucket. */
   budgetTokens: number;
 }
@@ -60,7 +60,13 @@ export async function sendWithRetries(deps: TransportDeps, call: TransportCall):
     const started = performance.now();
     let failure: ProviderFailure;
     try {
-      const answer = await deps.provider.complete({ ...call.request, timeoutMs, signal });
+      const answer = await deps.provider.complete({
+        ...call.request,
+        timeoutMs,
+        firstTokenTimeoutMs: deps.policy.firstTokenTimeoutMs,
+        idleTimeoutMs: deps.policy.streamIdleTimeoutMs,
+        signal,
+      });
       const latencyMs = performance.now() - started;
       deps.accounting.observeLatency(endpoint.model, latencyMs);
       deps.health.settle(endpointKey, { kind: 'ok' });

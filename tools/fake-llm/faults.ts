@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 
 /** Scripted outcomes; 400 and 401 exist for scripts only (a request rejected as such, a bad key). */
-export type FakeFault = 'ok' | '400' | '401' | '429' | '500' | 'hang' | 'malformed' | 'think';
+export type FakeFault = 'ok' | '400' | '401' | '429' | '500' | 'hang' | 'stall' | 'malformed' | 'think';
 
 export interface FakeLlmOptions {
   port?: number;
@@ -19,6 +19,8 @@ export interface FakeLlmOptions {
   serverErrorRate?: number;
   /** Requests that never answer (until the client gives up). */
   hangRate?: number;
+  /** Streamed answers that send their first chunk and then nothing more (until the client gives up). */
+  stallRate?: number;
   /** Answers without the tags the prompt asks for. */
   malformedRate?: number;
   /** Answers that start with a `<think>` block. */
@@ -61,6 +63,7 @@ export function pickFault(options: FakeLlmOptions, r: number): FakeFault {
     ['429', options.rateLimitRate],
     ['500', options.serverErrorRate],
     ['hang', options.hangRate],
+    ['stall', options.stallRate],
     ['malformed', options.malformedRate],
     ['think', options.thinkRate],
   ];

@@ -168,8 +168,29 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     };
     const choice = { index: 0, finish_reason: limited.finishReason, logprobs: null };
     const bodyHash = createHash('sha256').update(body).digest('hex');
+    if (fault === 'stall') {
+      // The answer begins, then nothing more comes: only a client watching the stream notices.
+      count('stall');
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(streamChunk(chat, base, '', null))}\n\n`);
+      return;
+    }
     counters.answeredBodies[bodyHash] = (counters.answeredBodies[bodyHash] ?? 0) + 1;
     counters.promptIdOfBody[bodyHash] = promptId;
+    if (request.stream) {
+      count('200');
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (const part of pieces(limited.text, 4))
+        res.write(`data: ${JSON.stringify(streamChunk(chat, base, part, null))}\n\n`);
+      res.write(`data: ${JSON.stringify(streamChunk(chat, base, '', limited.finishReason))}\n\n`);
+      if (request.stream_options?.include_usage) {
+        res.write(`data: ${JSON.stringify({ ...base, object: chunkObject(chat), choices: [], usage })}\n\n`);
+      }
+      res.end('data: [DONE]\n\n');
+      return;
+    }
     reply(
       200,
       chat
@@ -236,6 +257,37 @@ interface FakeRequest {
   prompt?: unknown;
   stop?: string | string[] | null;
   max_tokens?: number;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+}
+
+const chunkObject = (chat: boolean) => (chat ? 'chat.completion.chunk' : 'text_completion');
+
+/** One server-sent chunk of a streamed answer (no usage: that comes in its own last chunk when asked for). */
+function streamChunk(
+  chat: boolean,
+  base: { id: string; created: number; model: string },
+  text: string,
+  finish: string | null,
+) {
+  const { id, created, model } = base;
+  return chat
+    ? {
+        id,
+        created,
+        model,
+        object: chunkObject(chat),
+        choices: [{ index: 0, delta: { content: text }, finish_reason: finish }],
+      }
+    : { id, created, model, object: chunkObject(chat), choices: [{ index: 0, text, finish_reason: finish }] };
+}
+
+/** `text` in `n` pieces of about equal length (fewer when it is short). */
+function pieces(text: string, n: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const out: string[] = [];
+  for (let at = 0; at < text.length; at += size) out.push(text.slice(at, at + size));
+  return out;
 }
 
 const DEFAULT_CONTINUATION = ' This is a deterministic continuation from the fake LLM.';

@@ -158,6 +158,29 @@ describe('transport retries', () => {
     expect(usage?.reasons).toEqual({ 'llm error: timeout after 500 ms': 1 });
   });
 
+  it('abandons a call whose answer has not begun within the first-token timeout, long before the worst case', async () => {
+    await fake.setOptions({ script: ['hang'] });
+    const { llm, runId } = port({}, { retry: { baseDelayMs: 10, firstTokenTimeoutMs: 200 } });
+    const started = Date.now();
+    expect((await llm.call(summaryCall('Owls hoot.'))).ok).toBe(true);
+    // The worst-case bound of this call is 30 s + 60 ms a token; the hang cost a fifth of a second.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const usage = (await usageByStage(database.db, runId)).get('test_stage');
+    expect(usage?.reasons).toEqual({ 'llm error: no answer within 200 ms': 1 });
+  });
+
+  it('abandons an answer that stops streaming, and retries it', async () => {
+    await fake.setOptions({ script: ['stall'] });
+
+    const { llm, runId } = port({}, { retry: { baseDelayMs: 10, streamIdleTimeoutMs: 200 } });
+    expect((await llm.call(summaryCall('Cranes trumpet at dawn.'))).ok).toBe(true);
+    const usage = (await usageByStage(database.db, runId)).get('test_stage');
+    expect(usage?.reasons).toEqual({ 'llm error: the answer stalled for 200 ms': 1 });
+    // The streamed answer's usage is what is billed.
+    expect(usage?.inputTokens).toBeGreaterThan(0);
+    expect(usage?.outputTokens).toBeGreaterThan(0);
+  });
+
   it('throws a fault after the last attempt, so the job layer retries the item later', async () => {
     await fake.setOptions({ script: ['500', '500', '500'] });
     const { llm, runId } = port({}, { retry: { baseDelayMs: 10, maxAttempts: 3 } });
