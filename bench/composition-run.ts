@@ -43,8 +43,12 @@ export async function runComposition(options: {
   duringRun?: (baseUrl: string, runId: string) => Promise<void>;
   /** The API in this process and the worker in another (needs DATABASE_URL: PGlite is in-process only). */
   separateWorker?: boolean;
+  /** More flags for the fake LLM (fault rates: `--rate-429 0.2` …). */
+  fakeArgs?: string[];
+  /** Accept a run that ended failed (a fault benchmark reports it rather than throwing). */
+  allowFailure?: boolean;
 }): Promise<CompositionRun> {
-  const fake = await spawnFakeLlm(['--latency', String(options.latencyMs)]);
+  const fake = await spawnFakeLlm(['--latency', String(options.latencyMs), ...(options.fakeArgs ?? [])]);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-composition-'));
   const settings = loadSettings(process.env, {
     dataDir,
@@ -91,7 +95,9 @@ export async function runComposition(options: {
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     await during;
-    if (!status.status.startsWith('succeeded')) throw new Error(`run ${status.status}: ${status.error}`);
+    if (!status.status.startsWith('succeeded') && !options.allowFailure) {
+      throw new Error(`run ${status.status}: ${status.error}`);
+    }
     return { status, wallMs, cpuMs: (used.user + used.system) / 1000, counters: await fake.counters(), timeline };
   } finally {
     worker?.kill('SIGTERM');

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
- * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status).
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status, composition, faults).
  */
 import { benchQueue } from './queue.ts';
 
@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<void>> = {
   pipeline: async () => (await import('./pipeline.ts')).benchPipeline(),
   factual: async () => (await import('./factual.ts')).benchFactual(),
   status: async () => (await import('./status.ts')).benchStatus(),
+  composition: async () => (await import('./composition.ts')).benchComposition(),
+  faults: async () => (await import('./composition.ts')).benchFaults(),
 };
 
 const wanted = process.argv.slice(2);

@@ -77,6 +77,26 @@ export async function relatedChunks(
   k: number,
   options: { embeddings?: Embedder | undefined; signal?: AbortSignal } = {},
 ): Promise<Map<string, ChunkView[]>> {
+  // The factual ways of a run (and its RAG stage) ask for the same pool one after another while they plan: the
+  // ranking (a query per chunk) is done once per process and pool. Chunks are content-keyed, so a hit is exact.
+  const key = sha256Hex(`${k}\u0000${options.embeddings?.model ?? ''}\u0000${pool.map((c) => c.id).join('\u0001')}`);
+  const known = relatedMemo.get(key);
+  if (known) return new Map(known);
+  const computed = await rankRelated(deps, pool, k, options);
+  if (relatedMemo.size >= RELATED_MEMO_SIZE) relatedMemo.delete(relatedMemo.keys().next().value as string);
+  relatedMemo.set(key, computed);
+  return new Map(computed);
+}
+
+const RELATED_MEMO_SIZE = 16;
+const relatedMemo = new Map<string, Map<string, ChunkView[]>>();
+
+async function rankRelated(
+  deps: Pick<StageDeps, 'db'>,
+  pool: ChunkView[],
+  k: number,
+  options: { embeddings?: Embedder | undefined; signal?: AbortSignal },
+): Promise<Map<string, ChunkView[]>> {
   const result = new Map<string, ChunkView[]>();
   if (k <= 0 || pool.length < 2) {
     for (const chunk of pool) result.set(chunk.id, []);
