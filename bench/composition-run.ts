@@ -43,6 +43,8 @@ export async function runComposition(options: {
   duringRun?: (baseUrl: string, runId: string) => Promise<void>;
   /** The API in this process and the worker in another (needs DATABASE_URL: PGlite is in-process only). */
   separateWorker?: boolean;
+  /** With separateWorker: how many worker processes (default 1). */
+  workers?: number;
   /** More flags for the fake LLM (fault rates: `--rate-429 0.2` …). */
   fakeArgs?: string[];
   /** Accept a run that ended failed (a fault benchmark reports it rather than throwing). */
@@ -56,7 +58,9 @@ export async function runComposition(options: {
     ...(options.separateWorker ? { role: 'api' as const } : {}),
   });
   const service = await startService(settings, { logger: pino({ level: 'warn' }) });
-  const worker = options.separateWorker ? await spawnWorker(dataDir) : undefined;
+  const workers = options.separateWorker
+    ? await Promise.all(Array.from({ length: options.workers ?? 1 }, () => spawnWorker(dataDir)))
+    : [];
   try {
     await service.app?.listen({ host: '127.0.0.1', port: 0 });
     const address = service.app?.server.address();
@@ -100,7 +104,7 @@ export async function runComposition(options: {
     }
     return { status, wallMs, cpuMs: (used.user + used.system) / 1000, counters: await fake.counters(), timeline };
   } finally {
-    worker?.kill('SIGTERM');
+    for (const worker of workers) worker.kill('SIGTERM');
     await service.stop();
     await fake.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -36,12 +36,16 @@ export async function benchComposition(): Promise<void> {
     `LLM calls        ${fresh} fresh; the fake saw ${counters.requests}, at most ${counters.maxInFlight} at once`,
   );
   console.log(`wall             ${(wallMs / 1000).toFixed(1)} s; ideal ${(idealMs / 1000).toFixed(1)} s`);
-  console.log(`service CPU      ${(cpuMs / wallMs).toFixed(2)} cores on average (${(cpuMs / fresh).toFixed(1)} ms per call)`);
+  console.log(
+    `service CPU      ${(cpuMs / wallMs).toFixed(2)} cores on average (${(cpuMs / fresh).toFixed(1)} ms per call)`,
+  );
   console.log(`efficiency       ${(idealMs / wallMs).toFixed(3)} over the whole run (goal >= 0.90)`);
   const t0 = Math.min(...status.stages.filter((s) => s.started_at).map((s) => Date.parse(s.started_at ?? '')));
   for (const s of status.stages.filter((x) => x.started_at)) {
     const at = (iso: string | null) => ((Date.parse(iso ?? '') - t0) / 1000).toFixed(1);
-    console.log(`  ${s.name.padEnd(30)} ${at(s.started_at).padStart(5)} → ${at(s.finished_at).padStart(5)} s, ${s.llm.calls} calls`);
+    console.log(
+      `  ${s.name.padEnd(30)} ${at(s.started_at).padStart(5)} → ${at(s.finished_at).padStart(5)} s, ${s.llm.calls} calls`,
+    );
   }
 }
 

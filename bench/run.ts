@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
- * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status, composition, faults).
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status, composition, faults, scale-out).
  */
 import { benchQueue } from './queue.ts';
 
@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   status: async () => (await import('./status.ts')).benchStatus(),
   composition: async () => (await import('./composition.ts')).benchComposition(),
   faults: async () => (await import('./composition.ts')).benchFaults(),
+  'scale-out': async () => (await import('./scale-out.ts')).benchScaleOut(),
 };
 
 const wanted = process.argv.slice(2);

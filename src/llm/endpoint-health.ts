@@ -1,8 +1,11 @@
 /**
  * How hard this process may press one endpoint (base URL + model), learned from its answers:
  *
- * - Adaptive concurrency (AIMD): a 429 halves the calls allowed in flight to the endpoint (from what was in flight),
- *   each success adds back about one per round of calls, up to the run's own limits (which still apply on top).
+ * - Adaptive concurrency (AIMD): when most recent answers are 429s (a moving average above one half) the endpoint is
+ *   over its limit, and each further 429 halves the calls allowed in flight to it (from what was in flight); each
+ *   success adds back about one per round of calls, up to the run's own limits (which still apply on top). A 429 now
+ *   and then is noise, not load: halving on every one would shrink a provider that refuses a fifth of requests at
+ *   random to two or three calls at a time (the loss-rate arithmetic of TCP), which the fault bench showed.
  * - Retry-After: a 429 that says how long to wait holds every call to the endpoint until then, not just its own.
  * - Circuit breaker: after `failureThreshold` failures in a row (429, 5xx, connection errors, timeouts) the endpoint
  *   gets no calls for `openMs` (doubling while it keeps failing, up to `maxOpenMs`); then one probe goes, and its
@@ -32,6 +35,9 @@ export const defaultHealthOptions: HealthOptions = {
   pollMs: 25,
 };
 
+/** Weight of the latest answer in the moving share of 429s (about the last ten answers count). */
+const SHARE_WEIGHT = 0.1;
+
 export type CallResult =
   | { kind: 'ok' }
   | { kind: 'rate-limited'; retryAfterMs?: number | undefined }
@@ -40,6 +46,8 @@ export type CallResult =
 interface State {
   allowed: number;
   inFlight: number;
+  /** Moving average of "the answer was a 429" over about the last ten answers. */
+  rateLimitedShare: number;
   consecutiveFailures: number;
   /** Calls wait until then (Retry-After, or an open breaker). */
   holdUntil: number;
@@ -89,6 +97,7 @@ export class EndpointHealth {
     const s = this.state(key);
     s.inFlight = Math.max(0, s.inFlight - 1);
     const now = this.now();
+    s.rateLimitedShare = s.rateLimitedShare * (1 - SHARE_WEIGHT) + (result.kind === 'rate-limited' ? SHARE_WEIGHT : 0);
     if (result.kind === 'ok') {
       s.consecutiveFailures = 0;
       s.rateLimitedSince = 0;
@@ -101,7 +110,7 @@ export class EndpointHealth {
     s.consecutiveFailures++;
     if (result.kind === 'rate-limited') {
       if (s.rateLimitedSince === 0) s.rateLimitedSince = now;
-      s.allowed = Math.max(1, Math.min(s.allowed, s.inFlight + 1) / 2);
+      if (s.rateLimitedShare > 0.5) s.allowed = Math.max(1, Math.min(s.allowed, s.inFlight + 1) / 2);
       if (result.retryAfterMs !== undefined) s.holdUntil = Math.max(s.holdUntil, now + result.retryAfterMs);
     }
     // Calls already in flight when the breaker opened fail too: only a failed probe, or the threshold reached while
@@ -139,6 +148,7 @@ export class EndpointHealth {
       s = {
         allowed: this.options.maxConcurrency,
         inFlight: 0,
+        rateLimitedShare: 0,
         consecutiveFailures: 0,
         holdUntil: 0,
         open: false,

@@ -19,19 +19,37 @@ async function admitsNow(health: EndpointHealth, key = 'e'): Promise<boolean> {
 }
 
 describe('EndpointHealth', () => {
-  it('halves the calls allowed in flight on a 429 and adds one back per round of successes', async () => {
+  it('halves the calls allowed in flight once most answers are 429s, and adds one back per round of successes', async () => {
     const c = clock();
-    const health = new EndpointHealth({ pollMs: 1 }, c.now);
-    for (let i = 0; i < 8; i++) await health.admit('e');
+    const health = new EndpointHealth({ pollMs: 1, failureThreshold: 100 }, c.now);
+    for (let i = 0; i < 16; i++) await health.admit('e');
+    // A 429 now and then is noise: nothing changes.
     health.settle('e', { kind: 'rate-limited' });
-    // 8 were in flight: 4 allowed now, 7 still in flight.
-    expect(health.snapshot('e')).toMatchObject({ allowed: 4, inFlight: 7 });
-    expect(await admitsNow(health)).toBe(false);
-    for (let i = 0; i < 7; i++) health.settle('e', { kind: 'ok' });
+    for (let i = 0; i < 3; i++) health.settle('e', { kind: 'ok' });
+    expect(health.snapshot('e').allowed).toBeGreaterThan(1000);
+    // Then nothing but 429s: once they are most of the recent answers, each halves what is allowed in flight.
+    for (let i = 0; i < 12; i++) health.settle('e', { kind: 'rate-limited' });
+    const allowed = health.snapshot('e').allowed;
+    expect(allowed).toBeLessThan(4);
     expect(health.snapshot('e').inFlight).toBe(0);
-    expect(health.snapshot('e').allowed).toBeGreaterThan(5);
-    expect(health.snapshot('e').allowed).toBeLessThan(6.5);
     expect(await admitsNow(health)).toBe(true);
+    health.cancel('e');
+    // Successes bring it back up, about one per round.
+    for (let i = 0; i < 20; i++) {
+      await health.admit('e');
+      health.settle('e', { kind: 'ok' });
+    }
+    expect(health.snapshot('e').allowed).toBeGreaterThan(allowed + 2);
+  });
+
+  it('does not shrink for a provider that refuses a fifth of requests at random', async () => {
+    const c = clock();
+    const health = new EndpointHealth({ pollMs: 1, failureThreshold: 100 }, c.now);
+    for (let i = 0; i < 500; i++) {
+      await health.admit('e');
+      health.settle('e', i % 5 === 0 ? { kind: 'rate-limited' } : { kind: 'ok' });
+    }
+    expect(health.snapshot('e').allowed).toBeGreaterThan(64);
   });
 
   it('holds every call for a Retry-After, not just the one that got it', async () => {
