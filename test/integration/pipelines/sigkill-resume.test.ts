@@ -1,7 +1,7 @@
 /**
  * Resume proof (needs PostgreSQL: the worker is a separate process). A worker process is killed with SIGKILL in the
- * middle of representation variation, and (second test) in the middle of the factual SFT stages; a new worker process
- * finishes the run. Checks: the run succeeds, the fake LLM never answered a second time any call answered before the
+ * middle of representation variation, in the middle of the factual SFT stages, and (third test) five times across the
+ * full composition; each time a new worker process carries the run on. Checks: the run succeeds, the fake LLM never answered a second time any call answered before the
  * kill (the response cache held them), and the outputs equal those of an uninterrupted run of the same config and seed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -150,29 +150,49 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
    * resumed run: it succeeds, no call answered before the kill is answered again, and an uninterrupted run of the
    * same config writes the same files.
    */
-  async function killAndResume(underWay: (run: RunStatus) => boolean, what: string) {
-    const runId = await startRun();
-    await waitFor(
-      async () => {
-        const s = await status(runId);
-        return s !== undefined && underWay(s);
-      },
-      { what, timeoutMs: 60_000 },
-    ).catch(async (error) => {
-      console.log(JSON.stringify(await status(runId), null, 1), workers.map((w) => w.output.join('')).join('\n----\n'));
-      throw error;
-    });
-    // Freeze the model (new requests hang), let answers already on the wire reach the worker, then kill it.
-    await llm.setOptions({ hangRate: 1 });
-    await new Promise((r) => setTimeout(r, 1000));
-    const killed = workers.at(-1) as Worker;
-    killed.child.kill('SIGKILL');
-    await killed.exited;
-    const answeredBeforeKill = (await llm.counters()).answeredBodies;
-    expect(Object.keys(answeredBeforeKill).length).toBeGreaterThan(0);
-    await llm.setOptions({ hangRate: 0 });
+  /**
+   * Bodies answered by `before` and answered again by `after`. Identical requests may legitimately be in flight together
+   * (two stages asking the same question before either answer is cached); what must not happen is a new answer for a
+   * body answered before.
+   */
+  const repeatedSince = (before: Record<string, number>, after: Record<string, number>) =>
+    Object.keys(before).filter((hash) => (after[hash] ?? 0) > (before[hash] ?? 0));
 
-    workers.push(await startWorker(t.database.url as string, t.dataDir));
+  async function killAndResume(moments: Array<(run: RunStatus) => boolean>, what: string) {
+    const runId = await startRun();
+    let answeredBeforeKill: Record<string, number> = {};
+    for (const [i, underWay] of moments.entries()) {
+      const reached = await waitFor(
+        async () => {
+          const s = await status(runId);
+          if (s && TERMINAL_RUN_STATUSES.includes(s.status)) return 'ended';
+          return s !== undefined && underWay(s) ? 'reached' : undefined;
+        },
+        { what: `${what} (kill ${i + 1})`, timeoutMs: 60_000 },
+      ).catch(async (error) => {
+        console.log(
+          JSON.stringify(await status(runId), null, 1),
+          workers.map((w) => w.output.join('')).join('\n----\n'),
+        );
+        throw error;
+      });
+      if (reached === 'ended') break;
+      // Freeze the model (new requests hang), let answers already on the wire reach the worker, then kill it.
+      await llm.setOptions({ hangRate: 1 });
+      await new Promise((r) => setTimeout(r, 1000));
+      const killed = workers.at(-1) as Worker;
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      const snapshot = { ...(await llm.counters()).answeredBodies };
+      expect(Object.keys(snapshot).length).toBeGreaterThan(0);
+      // Between two kills, nothing answered before the earlier one was answered again.
+      expect(repeatedSince(answeredBeforeKill, snapshot), `calls answered before kill ${i} were sent again`).toEqual(
+        [],
+      );
+      answeredBeforeKill = snapshot;
+      await llm.setOptions({ hangRate: 0 });
+      workers.push(await startWorker(t.database.url as string, t.dataDir));
+    }
     const resumed = await finished(runId).catch(async (error) => {
       console.log(JSON.stringify(await status(runId), null, 1), workers.map((w) => w.output.join('')).join('\n----\n'));
       throw error;
@@ -181,11 +201,7 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     for (const s of resumed.stages) expect(s.items.failed, s.name).toBe(0);
 
     const { answeredBodies: answered, promptIdOfBody } = await llm.counters();
-    const repeated = Object.keys(answeredBeforeKill)
-      // Identical requests may legitimately be in flight together before the kill (two stages asking the same
-      // question before either answer is cached); what must not happen is a new answer for a body answered before.
-      .filter((hash) => (answered[hash] ?? 0) > (answeredBeforeKill[hash] ?? 0))
-      .map((hash) => `${promptIdOfBody[hash]} ${hash}`);
+    const repeated = repeatedSince(answeredBeforeKill, answered).map((hash) => `${promptIdOfBody[hash]} ${hash}`);
     // The second worker did call the model for the work left (the check above is not vacuous).
     expect(Object.keys(answered).length).toBeGreaterThan(Object.keys(answeredBeforeKill).length);
     expect(repeated, 'calls answered before the kill were sent again').toEqual([]);
@@ -203,10 +219,15 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
 
   it('killed in representation variation: finishes on a new worker without repeating answered calls, as an uninterrupted run would', async () => {
     ({ projectId, configId } = await setUp('sigkill-repvar', document));
-    const outputs = await killAndResume((run) => {
-      const repvar = run.stages.find((s) => s.name === 'representation_variation');
-      return repvar !== undefined && repvar.items.done >= 2 && repvar.items.pending >= 5;
-    }, 'representation variation to be under way');
+    const outputs = await killAndResume(
+      [
+        (run) => {
+          const repvar = run.stages.find((s) => s.name === 'representation_variation');
+          return repvar !== undefined && repvar.items.done >= 2 && repvar.items.pending >= 5;
+        },
+      ],
+      'representation variation to be under way',
+    );
     expect(outputs.get('pretraining_run/representation_variation_lessons.jsonl')?.length).toBeGreaterThan(1000);
   }, 300_000);
 
@@ -214,12 +235,30 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     // Other lessons than the first test's, so none of their calls is cached yet.
     const lessons = document.replaceAll('Lesson', 'Module').replaceAll('Soldiers', 'Crews');
     ({ projectId, configId } = await setUp('sigkill-factual', lessons, { factualChunkSize: 100 }));
-    const outputs = await killAndResume((run) => {
-      const factual = run.stages.filter((s) => s.name.startsWith('factual_sft/'));
-      const done = factual.reduce((n, s) => n + s.items.done, 0);
-      const pending = factual.reduce((n, s) => n + s.items.pending, 0);
-      return done >= 2 && pending >= 5;
-    }, 'the factual SFT stages to be under way');
+    const outputs = await killAndResume(
+      [
+        (run) => {
+          const factual = run.stages.filter((s) => s.name.startsWith('factual_sft/'));
+          const done = factual.reduce((n, s) => n + s.items.done, 0);
+          const pending = factual.reduce((n, s) => n + s.items.pending, 0);
+          return done >= 2 && pending >= 5;
+        },
+      ],
+      'the factual SFT stages to be under way',
+    );
     expect(outputs.get('factual_sft_lessons_openended_0/plain_qa_list.jsonl')?.length).toBeGreaterThan(1000);
   }, 300_000);
+
+  it('killed five times across the full composition: finishes, repeats no answered call, writes what an uninterrupted run writes', async () => {
+    const lessons = document.replaceAll('Lesson', 'Drill').replaceAll('Soldiers', 'Teams');
+    ({ projectId, configId } = await setUp('sigkill-five', lessons, { factualChunkSize: 100 }));
+    // Five moments spread over the run by its progress (stages settled, the running ones by their items). A faster
+    // model keeps this test short: each kill costs a heartbeat period before the dead worker's jobs go elsewhere.
+    await llm.setOptions({ latencyMs: 100 });
+    const outputs = await killAndResume(
+      [0.1, 0.25, 0.4, 0.55, 0.7].map((at) => (run: RunStatus) => run.progress >= at),
+      'the run to progress',
+    ).finally(() => llm.setOptions({ latencyMs: 300 }));
+    expect(outputs.get('factual_sft_lessons_openended_0/plain_qa_list.jsonl')?.length).toBeGreaterThan(1000);
+  }, 600_000);
 });
