@@ -29,3 +29,33 @@ export function eventItems(
 ): Array<{ id: number; type: string; stage: string | null; data: Record<string, unknown> }> {
   return (data as { items?: [] } | undefined)?.items ?? [];
 }
+
+/** The run's status document (typed by the caller). */
+export const runStatusOf = async <Run>(client: ApiClient, id: string): Promise<Run> =>
+  (await client.GET('/v1/runs/{id}', { params: { path: { id } } })).data as unknown as Run;
+
+/** Waits for a run that is already started to end, and returns its status document. */
+export const untilRunEnded = <Run extends { status: string }>(client: ApiClient, id: string): Promise<Run> =>
+  waitFor(
+    async () => {
+      const run = await runStatusOf<Run>(client, id);
+      return TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
+    },
+    { what: `run ${id} to end`, timeoutMs: 150_000 },
+  );
+
+/**
+ * Every artifact of a run by path, as text, read with a tenant's key — except the dataset card, which reports on
+ * its own run (id, spend) and differs between any two runs.
+ */
+export async function runOutputs(baseUrl: string, key: string, id: string): Promise<Map<string, string>> {
+  const auth = { authorization: `Bearer ${key}` };
+  const list = (await (await fetch(`${baseUrl}/v1/runs/${id}/artifacts?limit=1000`, { headers: auth })).json()) as {
+    items: Array<{ path: string }>;
+  };
+  const out = new Map<string, string>();
+  for (const { path } of list.items.filter((a) => a.path !== 'sft_run/README.md')) {
+    out.set(path, await (await fetch(`${baseUrl}/v1/runs/${id}/artifacts/${path}`, { headers: auth })).text());
+  }
+  return out;
+}

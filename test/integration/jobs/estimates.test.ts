@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { corpusAvailable, corpusSamples, corpusTextFiles } from '../../support/corpus.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { runToEnd } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
-import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
 
 type Figures = { calls: number; input_tokens: number; output_tokens: number; cost_usd: number; wall_seconds: number };
@@ -44,24 +44,20 @@ let configId: string;
 beforeAll(async () => {
   llm = await startFakeLlm();
   t = await startTestService();
-  projectId = (await t.client.POST('/v1/projects', { body: { name: 'estimate' } })).data?.id as string;
   const texts = corpusAvailable
     ? corpusTextFiles.slice(0, 2).map((file) => corpusSamples(file, 2, 3000).join('\n\n'))
     : ownTexts;
-  for (const [i, text] of texts.entries()) {
-    const source = await t.client.POST('/v1/projects/{id}/sources', {
-      params: { path: { id: projectId } },
-      body: { name: `source${i}`, settings: { variation_generation_counts: 1, factual_gen_use_subset: false } },
-    });
-    await upload(t.baseUrl, source.data?.id as string, [{ name: `doc${i}.txt`, data: text }]);
-  }
-  const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/yaml' },
-    body: pretrainingConfigYaml(llm.url, { factualChunkSize: 500, repvarChunkSize: 400, pricePerMillion: 2 }),
-  });
-  expect(config.status, await config.clone().text()).toBe(201);
-  configId = ((await config.json()) as { id: string }).id;
+  projectId = await projectWithSources(
+    t,
+    'estimate',
+    Object.fromEntries(texts.map((text, i) => [`source${i}`, text])),
+    { variation_generation_counts: 1, factual_gen_use_subset: false },
+  );
+  configId = await createConfig(
+    t,
+    projectId,
+    pretrainingConfigYaml(llm.url, { factualChunkSize: 500, repvarChunkSize: 400, pricePerMillion: 2 }),
+  );
 }, 60_000);
 
 afterAll(async () => {

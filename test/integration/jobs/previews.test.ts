@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
-import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
 
 type FormatCheck = { prompt: string; model: string; calls: number; first_try_rate: number; top_reason: string | null };
@@ -44,21 +44,17 @@ let configId: string;
 beforeAll(async () => {
   llm = await startFakeLlm();
   t = await startTestService();
-  projectId = (await t.client.POST('/v1/projects', { body: { name: 'preview' } })).data?.id as string;
-  for (const name of ['orchard', 'cellar']) {
-    const source = await t.client.POST('/v1/projects/{id}/sources', {
-      params: { path: { id: projectId } },
-      body: { name, settings: { variation_generation_counts: 1, factual_gen_use_subset: false } },
-    });
-    await upload(t.baseUrl, source.data?.id as string, [{ name: `${name}.txt`, data: text }]);
-  }
-  const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/yaml' },
-    body: pretrainingConfigYaml(llm.url, { factualChunkSize: 200, repvarChunkSize: 200 }),
-  });
-  expect(config.status, await config.clone().text()).toBe(201);
-  configId = ((await config.json()) as { id: string }).id;
+  projectId = await projectWithSources(
+    t,
+    'preview',
+    { orchard: text, cellar: text },
+    { variation_generation_counts: 1, factual_gen_use_subset: false },
+  );
+  configId = await createConfig(
+    t,
+    projectId,
+    pretrainingConfigYaml(llm.url, { factualChunkSize: 200, repvarChunkSize: 200 }),
+  );
 }, 60_000);
 
 afterAll(async () => {

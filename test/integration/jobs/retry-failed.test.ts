@@ -7,9 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { runOutputs, runStatusOf, untilRunEnded } from '../../support/runs.ts';
 import { type ApiClient, startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
-import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const MARKER = 'berth 7 to boats';
 const document = Array.from(
@@ -50,29 +51,9 @@ async function startRun(tenant: { client: ApiClient; key: string }): Promise<str
   return run.data?.id as string;
 }
 
-const statusOf = async (client: ApiClient, id: string) =>
-  (await client.GET('/v1/runs/{id}', { params: { path: { id } } })).data as unknown as Run;
-
-const untilEnded = (client: ApiClient, id: string) =>
-  waitFor(
-    async () => {
-      const run = await statusOf(client, id);
-      return TERMINAL_RUN_STATUSES.includes(run.status) ? run : undefined;
-    },
-    { what: `run ${id} to end`, timeoutMs: 150_000 },
-  );
-
-async function outputs(key: string, id: string): Promise<Map<string, string>> {
-  const auth = { authorization: `Bearer ${key}` };
-  const list = (await (await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts?limit=1000`, { headers: auth })).json()) as {
-    items: Array<{ path: string }>;
-  };
-  const out = new Map<string, string>();
-  for (const { path } of list.items.filter((a) => a.path !== 'sft_run/README.md')) {
-    out.set(path, await (await fetch(`${t.baseUrl}/v1/runs/${id}/artifacts/${path}`, { headers: auth })).text());
-  }
-  return out;
-}
+const statusOf = (client: ApiClient, id: string) => runStatusOf<Run>(client, id);
+const untilEnded = (client: ApiClient, id: string) => untilRunEnded<Run>(client, id);
+const outputs = (key: string, id: string) => runOutputs(t.baseUrl, key, id);
 
 const answered = async () => (await llm.counters()).byStatus['200'] ?? 0;
 

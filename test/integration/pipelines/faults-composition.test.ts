@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { expectLedger } from '../../support/ledger.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
+import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { runToEnd } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
-import { upload } from '../../support/upload.ts';
 
 type Run = {
   status: string;
@@ -66,21 +66,15 @@ afterAll(async () => {
 
 describe('the full composition under faults', () => {
   it('completes with every loss counted and every stage adding up', async () => {
-    const projectId = (await t.client.POST('/v1/projects', { body: { name: 'faults' } })).data?.id as string;
-    for (const [name, text] of Object.entries(texts)) {
-      const source = await t.client.POST('/v1/projects/{id}/sources', {
-        params: { path: { id: projectId } },
-        body: { name, settings: { variation_generation_counts: 1, factual_gen_use_subset: false } },
-      });
-      await upload(t.baseUrl, source.data?.id as string, [{ name: `${name}.txt`, data: text }]);
-    }
-    const config = await fetch(`${t.baseUrl}/v1/projects/${projectId}/configs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/yaml' },
-      body: pretrainingConfigYaml(llm.url, { factualChunkSize: 120, repvarChunkSize: 120, concurrency: 16 }),
+    const projectId = await projectWithSources(t, 'faults', texts, {
+      variation_generation_counts: 1,
+      factual_gen_use_subset: false,
     });
-    expect(config.status, await config.clone().text()).toBe(201);
-    const configId = ((await config.json()) as { id: string }).id;
+    const configId = await createConfig(
+      t,
+      projectId,
+      pretrainingConfigYaml(llm.url, { factualChunkSize: 120, repvarChunkSize: 120, concurrency: 16 }),
+    );
 
     const { id, run } = await runToEnd<Run>(t.client, projectId, configId);
     expect(run.status, run.error ?? '').toMatch(/^succeeded/);
