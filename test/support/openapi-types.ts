@@ -1422,7 +1422,7 @@ export interface components {
         RunEvent: {
             /** @description Monotonic; use as `after` (or SSE Last-Event-ID) to resume */
             id: number;
-            /** @description run.created, run.estimated (the estimate’s totals), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), run.paused, run.resumed, stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
+            /** @description run.created, run.estimated (the estimate’s totals), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), run.paused, run.resumed, run.retried (retry-failed: items reopened, stages replanned), stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
             type: string;
             stage: string | null;
             data: {
