@@ -140,11 +140,15 @@ describe('budget and pause', () => {
   }, 300_000);
 
   it("pauses with the provider's words when its quota runs out, and resumed after it recovers, finishes", async () => {
+    const answered = async () => (await llm.counters()).byStatus['200'] ?? 0;
     const reference = await t.clientForNewTenant('quota-reference');
+    const a0 = await answered();
     const full = await untilEnded(reference.client, await setUp(reference.client, reference.key));
     expect(full.status, full.error ?? '').toBe('succeeded');
+    const cleanAnswers = (await answered()) - a0;
 
     const tenant = await t.clientForNewTenant('quota');
+    const a1 = await answered();
     const before = (await llm.counters()).requests;
     const id = await setUp(tenant.client, tenant.key);
     await waitFor(async () => (await llm.counters()).requests - before >= 10, { what: 'some calls to be answered' });
@@ -164,6 +168,8 @@ describe('budget and pause', () => {
     const done = await untilEnded(tenant.client, id);
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.stages.every((s) => s.items.failed === 0)).toBe(true);
+    // 0 repeated calls: the model answered exactly as many requests as for the uninterrupted run.
+    expect((await answered()) - a1).toBe(cleanAnswers);
     expect(await outputs(tenant.key, id)).toEqual(await outputs(reference.key, full.id));
   }, 300_000);
 
