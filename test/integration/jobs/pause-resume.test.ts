@@ -232,16 +232,28 @@ describe('budget and pause', () => {
     expect(JSON.stringify(wrong.error)).toContain(
       'body.api_keys.representation_variation.representation_variation_small_model',
     );
-    // Resumed with new keys for the same models: every call after it carries the new key, which no response shows.
+    // Resumed with new keys for the same models (every endpoint's, so whichever stage calls next uses one): the calls
+    // after it carry the new key, which no response shows.
     const NEW_KEY = 'sk-rotated-after-pause';
+    const configId = (
+      (await tenant.client.GET('/v1/runs/{id}', { params: { path: { id } } })).data as { config_id: string }
+    ).config_id;
+    const document = (
+      (await (await fetch(`${t.baseUrl}/v1/configs/${configId}`, { headers: auth })).json()) as {
+        document: Record<string, unknown>;
+      }
+    ).document;
+    const keyPaths = Object.entries(document).flatMap(([section, value]) =>
+      typeof value === 'object' && value !== null
+        ? Object.keys(value)
+            .filter((key) => key.endsWith('_api_key'))
+            .map((key) => `${section}.${key}`)
+        : [],
+    );
+    expect(keyPaths).toContain('representation_variation.representation_variation_small_api_key');
     const resumed = await tenant.client.POST('/v1/runs/{id}/resume', {
       params: { path: { id } },
-      body: {
-        api_keys: {
-          'representation_variation.representation_variation_small_api_key': NEW_KEY,
-          'representation_variation.representation_variation_large_api_key': NEW_KEY,
-        },
-      },
+      body: { api_keys: Object.fromEntries(keyPaths.map((path) => [path, NEW_KEY])) },
     });
     expect(resumed.data?.status).toBe('running');
     expect(JSON.stringify(resumed.data)).not.toContain(NEW_KEY);
