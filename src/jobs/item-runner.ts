@@ -53,9 +53,10 @@ export interface LlmBindingRequest {
 /** Builds the LLM port a stage's items use; the composition root passes one backed by the gateway. */
 export type LlmPortFactory = (request: LlmBindingRequest) => LlmPort;
 
-export const noLlm: LlmPortFactory = () => ({
+/** The port of a stage that calls no model: any call it makes ends without an answer, saying why. */
+export const noLlmPort: LlmPort = {
   call: async () => ({ ok: false, reason: 'this stage has no LLM endpoint configured' }),
-});
+};
 
 export interface ItemLogger {
   info(obj: object, msg?: string): void;
@@ -105,7 +106,7 @@ export class ItemRunner {
           prompts: await this.deps.promptSets?.forStage(run.projectId, runConfig.config, stage.kind, stage.params),
           owner: { tenantId: run.tenantId, projectId: run.projectId },
         })
-      : noLlm({} as LlmBindingRequest);
+      : noLlmPort;
     const llm = definition.llmSection
       ? guardCalls(port, {
           runId: run.id,

@@ -6,6 +6,7 @@ import { type CompositionConfig, compositionConfigSchema } from '../config/compo
 import { mergeSecrets } from '../config/composition/secrets.ts';
 import type { Db } from '../db/client.ts';
 import { getConfigWithSecrets } from '../db/queries/configs.ts';
+import { ServiceError } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 
 export interface RunConfig {
@@ -32,4 +33,22 @@ export async function getConfigForRun(
   if (cache.size > 100) cache.clear();
   cache.set(cacheKey, result);
   return result;
+}
+
+/**
+ * The config a client names (`body.config_id`) for a project of its own, ready to run: a config of another project or
+ * tenant is refused as if it did not exist, naming the field.
+ */
+export async function projectConfig(
+  deps: { db: Db; secretBox: SecretBox },
+  owner: { tenantId: string; projectId: string },
+  configId: string,
+): Promise<RunConfig> {
+  const row = await getConfigWithSecrets(deps.db, configId);
+  if (!row || row.tenantId !== owner.tenantId || row.projectId !== owner.projectId) {
+    throw new ServiceError('validation', `config ${configId} does not exist in this project`, {
+      errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
+    });
+  }
+  return getConfigForRun(deps, { configId });
 }

@@ -2,7 +2,7 @@
  * Starting, canceling and reporting runs: the only entry the API uses into the job layer.
  */
 import type { CompositionConfig } from '../config/composition/schema.ts';
-import { secretEntries } from '../config/composition/secrets.ts';
+import { isApiKeyName, secretEntries } from '../config/composition/secrets.ts';
 import { resolveSourceSettings } from '../config/composition/source-settings.ts';
 import type { Db } from '../db/client.ts';
 import { getConfigWithSecrets } from '../db/queries/configs.ts';
@@ -30,7 +30,7 @@ import type { StageNode } from '../pipelines/graph.ts';
 import type { Estimate } from './dry-run/estimate-types.ts';
 import { runOutcome } from './outcome.ts';
 import { projectRun } from './projection.ts';
-import { getConfigForRun } from './run-config.ts';
+import { projectConfig } from './run-config.ts';
 
 export type { StageNode };
 
@@ -65,13 +65,7 @@ export async function createRun(
     const existing = await findRunByIdempotencyKey(db, request.projectId, request.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, request);
   }
-  const configRow = await getConfigWithSecrets(db, request.configId);
-  if (!configRow || configRow.tenantId !== request.tenantId || configRow.projectId !== request.projectId) {
-    throw new ServiceError('validation', `config ${request.configId} does not exist in this project`, {
-      errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
-    });
-  }
-  const { config } = await getConfigForRun(deps, { configId: request.configId });
+  const { config } = await projectConfig(deps, request, request.configId);
   const sources = await resolveRunSources(db, request.projectId, config);
   const graph = starter.graph(config);
   const runId = newId('run');
@@ -223,7 +217,7 @@ export async function resumeRun(
     const keyPaths = new Set(
       secretEntries(config?.document ?? {})
         .map((e) => e.path)
-        .filter((p) => /(^|[._])api_key$/.test(p)),
+        .filter((p) => isApiKeyName(p.split('.').at(-1) ?? '')),
     );
     const errors = Object.keys(changes.apiKeys)
       .filter((path) => !keyPaths.has(path))

@@ -6,12 +6,11 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getConfig } from '../../db/queries/configs.ts';
 import { getPreview, insertPreview, type PreviewRow } from '../../db/queries/previews.ts';
 import { getProject } from '../../db/queries/projects.ts';
-import { getConfigForRun } from '../../jobs/run-config.ts';
+import { projectConfig } from '../../jobs/run-config.ts';
 import { resolveRunSources } from '../../jobs/runs.ts';
-import { notFound, ServiceError } from '../../lib/errors.ts';
+import { notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { AppDeps } from '../deps.ts';
 import { IdParam, problemResponses } from '../schemas/common.ts';
@@ -134,19 +133,15 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request, reply) => {
       const project = await getProject(db, request.tenantId, request.params.id);
       if (!project) throw notFound('project', request.params.id);
-      const config = await getConfig(db, request.tenantId, request.body.config_id);
-      if (!config || config.projectId !== project.id) {
-        throw new ServiceError('validation', `config ${request.body.config_id} does not exist in this project`, {
-          errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
-        });
-      }
+      const configId = request.body.config_id;
+      const { config } = await projectConfig(deps, { tenantId: request.tenantId, projectId: project.id }, configId);
       // A config the project cannot run (no sources, no files) is refused now, not in the preview's result.
-      await resolveRunSources(db, project.id, (await getConfigForRun(deps, { configId: config.id })).config);
+      await resolveRunSources(db, project.id, config);
       let preview = await insertPreview(db, {
         id: newId('preview'),
         tenantId: request.tenantId,
         projectId: project.id,
-        configId: config.id,
+        configId,
         chunksPerSource: request.body.chunks_per_source,
       });
       await deps.jobs.sendPreview(preview.id);

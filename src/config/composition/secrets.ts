@@ -10,8 +10,13 @@ export const SECRET_SET_MARKER = '(set)';
 
 const TOKEN_KEYS = new Set(['huggingface_token', 'hf_token']);
 
+/** An endpoint's key (`api_key`, `*_api_key`), as against a Hugging Face token. */
+export function isApiKeyName(key: string): boolean {
+  return key === 'api_key' || key.endsWith('_api_key');
+}
+
 export function isSecretKey(key: string): boolean {
-  return key === 'api_key' || key.endsWith('_api_key') || TOKEN_KEYS.has(key);
+  return isApiKeyName(key) || TOKEN_KEYS.has(key);
 }
 
 /**

@@ -5,16 +5,14 @@
  */
 
 import { concurrencyLimit, resolveEndpoints } from '../../config/composition/endpoints.ts';
-import { getConfigWithSecrets } from '../../db/queries/configs.ts';
 import { promptRecords } from '../../db/queries/llm-accounting.ts';
 import { getCachedResponses } from '../../db/queries/llm-cache.ts';
 import { appendEvent } from '../../db/queries/run-events.ts';
 import { getRunById, setRunEstimate } from '../../db/queries/runs.ts';
-import { ServiceError } from '../../lib/errors.ts';
 import { costOf } from '../../llm/accounting.ts';
 import { Batcher } from '../../llm/batcher.ts';
 import type { SourceView } from '../../pipelines/stage.ts';
-import { getConfigForRun, type RunConfig } from '../run-config.ts';
+import { getConfigForRun, projectConfig, type RunConfig } from '../run-config.ts';
 import { resolveRunSources } from '../runs.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageRegistry } from '../stage-registry.ts';
@@ -167,16 +165,7 @@ export async function estimateConfig(
     | { runConfig: RunConfig }
   ),
 ): Promise<Estimate> {
-  let runConfig: RunConfig;
-  if ('configId' in request) {
-    const row = await getConfigWithSecrets(deps.db, request.configId);
-    if (!row || row.tenantId !== request.tenantId || row.projectId !== request.projectId) {
-      throw new ServiceError('validation', `config ${request.configId} does not exist in this project`, {
-        errors: [{ path: 'body.config_id', message: 'no such config in this project' }],
-      });
-    }
-    runConfig = await getConfigForRun(deps, { configId: request.configId });
-  } else runConfig = request.runConfig;
+  const runConfig = 'configId' in request ? await projectConfig(deps, request, request.configId) : request.runConfig;
   return estimateRun(deps, registry, {
     tenantId: request.tenantId,
     projectId: request.projectId,

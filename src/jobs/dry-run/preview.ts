@@ -9,7 +9,6 @@
  * the preview's id, so they are billed and recorded (the estimates learn from them) without touching any run.
  */
 
-import { getConfigWithSecrets } from '../../db/queries/configs.ts';
 import { finishPreview, getPreviewById, startPreview } from '../../db/queries/previews.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { AttemptTrace } from '../../llm/types.ts';
@@ -67,8 +66,7 @@ export async function runPreview(
   if (!preview || (preview.status !== 'queued' && preview.status !== 'running')) return;
   await startPreview(deps.db, previewId);
   try {
-    const row = await getConfigWithSecrets(deps.db, preview.configId);
-    if (!row) throw new Error(`config ${preview.configId} no longer exists`);
+    // Throws "no longer exists" for a config deleted since: the preview fails with that.
     const runConfig = await getConfigForRun(deps, { configId: preview.configId });
     const { config } = runConfig;
     const sources = (await resolveRunSources(deps.db, preview.projectId, config)) as unknown as SourceView[];

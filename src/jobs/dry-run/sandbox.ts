@@ -26,6 +26,7 @@ import {
 } from '../../pipelines/stage.ts';
 import type { LlmPort, StepLogger } from '../../pipelines/step.ts';
 import { datasetsOfRun } from '../hub-datasets.ts';
+import { noLlmPort } from '../item-runner.ts';
 import { createPlanContext, finishStage, type StageStore } from '../stage-context.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageRegistry } from '../stage-registry.ts';
@@ -169,7 +170,6 @@ async function processItems(
   const settled: Array<
     { key: string; input: unknown; output: unknown } | { key: string; input: unknown; state: string; reason: string }
   > = new Array(items.length);
-  const noLlm: LlmPort = { call: async () => ({ ok: false, reason: 'this stage has no LLM endpoint configured' }) };
   const datasets = datasetsOfRun(deps, info.config);
   let next = 0;
   const lane = async () => {
@@ -183,7 +183,7 @@ async function processItems(
         signal: request.signal,
         random: (...parts) => seededRandom(info.seed, ...parts),
         log: request.log,
-        llm: llm ?? noLlm,
+        llm: llm ?? noLlmPort,
       };
       try {
         const outcome = await definition.process(item.input, ctx);
