@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { corpusAvailable, corpusSamples, corpusTextFiles } from '../../support/corpus.ts';
+import { orchardSections } from '../../support/documents.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { runToEnd } from '../../support/runs.ts';
@@ -27,14 +28,7 @@ type Run = {
   }>;
 };
 
-const ownTexts = [
-  Array.from(
-    { length: 10 },
-    (_, i) =>
-      `Section ${i + 1}. The orchard cooperative grades apples of class ${i + 1} by size and colour, stores them ` +
-      `in the cold store at ${i + 2} degrees, and sells them at the Monday market when the members agree on a price.`,
-  ).join('\n\n'),
-];
+const ownTexts = [orchardSections(10)];
 
 let t: TestService;
 let llm: FakeLlm;

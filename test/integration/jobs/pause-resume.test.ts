@@ -6,18 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { harbourSections } from '../../support/documents.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { runOutputs, runStatusOf, untilRunEnded } from '../../support/runs.ts';
 import { type ApiClient, startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
-const document = Array.from(
-  { length: 12 },
-  (_, i) =>
-    `Section ${i + 1}. The harbour office assigns berth ${i + 1} to boats under ${10 + i} metres, and the crane lifts ` +
-    `boats of up to ${i + 3} tonnes out of the water for winter storage on the hard standing.`,
-).join('\n\n');
+const document = harbourSections(12);
 
 type Run = {
   id: string;

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { orchardSections } from '../../support/documents.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -29,12 +30,7 @@ type Preview = {
   } | null;
 };
 
-const text = Array.from(
-  { length: 16 },
-  (_, i) =>
-    `Section ${i + 1}. The orchard cooperative grades apples of class ${i + 1} by size and colour, keeps them in the ` +
-    `cold store at ${i + 2} degrees, and sells them at the Monday market once the members agree on the price.`,
-).join('\n\n');
+const text = orchardSections(16);
 
 let t: TestService;
 let llm: FakeLlm;

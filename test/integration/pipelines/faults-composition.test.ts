@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { harbourSections, orchardSections } from '../../support/documents.ts';
 import { expectLedger } from '../../support/ledger.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
@@ -26,20 +27,7 @@ type Run = {
   }>;
 };
 
-const texts = {
-  orchard: Array.from(
-    { length: 6 },
-    (_, i) =>
-      `Section ${i + 1}. The orchard cooperative grades apples of class ${i + 1} by size and colour, keeps them in the ` +
-      `cold store at ${i + 2} degrees, and sells them at the Monday market once the members agree on the price.`,
-  ).join('\n\n'),
-  harbour: Array.from(
-    { length: 6 },
-    (_, i) =>
-      `Rule ${i + 1}. The harbour office assigns berth ${i + 1} to boats under ${10 + i} metres, and the crane lifts ` +
-      `boats of up to ${i + 3} tonnes out of the water for winter storage on the hard standing.`,
-  ).join('\n\n'),
-};
+const texts = { orchard: orchardSections(6), harbour: harbourSections(6, 'Rule') };
 
 let t: TestService;
 let llm: FakeLlm;
