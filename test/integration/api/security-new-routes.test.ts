@@ -1,7 +1,8 @@
 /**
- * Hostile input at the routes added for pushes, pause/resume, prompt sets, config schema and run deletion: wrong
- * media types, bodies cut mid-way, NUL bytes, numbers past 2^64, percent-encoded paths. Each answers a 4xx
- * problem+json (or a normal answer where the input is in fact valid), never a 5xx, and nothing is stored.
+ * Hostile input at the routes added for pushes, pause/resume, prompt sets, config schema, run deletion, estimates,
+ * previews, retry-failed and key rotation on resume: wrong media types, bodies cut mid-way, NUL bytes, numbers past
+ * 2^64, percent-encoded paths. Each answers a 4xx problem+json (or a normal answer where the input is in fact valid),
+ * never a 5xx, and nothing is stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProblem, type RawResponse, rawRequest } from '../../support/raw-http.ts';
@@ -11,6 +12,7 @@ import { upload } from '../../support/upload.ts';
 let t: TestService;
 let projectId: string;
 let runId: string;
+let configId: string;
 
 beforeAll(async () => {
   t = await startTestService();
@@ -26,9 +28,10 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/yaml' },
     body: 'dataset_context: hostile\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
   });
+  configId = (JSON.parse(config.body) as { id: string }).id;
   const run = await t.client.POST('/v1/projects/{id}/runs', {
     params: { path: { id: projectId } },
-    body: { config_id: (JSON.parse(config.body) as { id: string }).id },
+    body: { config_id: configId },
   });
   runId = run.data?.id as string;
 });
@@ -116,5 +119,57 @@ describe('the new routes under hostile input', () => {
     expect(pushes.data?.items).toEqual([]);
     const runs = await t.client.GET('/v1/projects/{id}/runs', { params: { path: { id: projectId } } });
     expect(runs.data?.items).toHaveLength(1);
+  });
+});
+
+describe('the estimate, preview, retry-failed and key-rotation routes under hostile input', () => {
+  const estimates = () => `/v1/projects/${projectId}/estimates`;
+  const previews = () => `/v1/projects/${projectId}/previews`;
+
+  it('refuse a wrong media type with 415', async () => {
+    expectProblem(await send('POST', estimates(), `{"config_id":"${configId}"}`, 'text/plain'), 415);
+    expectProblem(
+      await send('POST', previews(), `{"config_id":"${configId}"}`, 'application/x-www-form-urlencoded'),
+      415,
+    );
+  });
+
+  it('refuse a body cut off mid-way with 400', async () => {
+    expectProblem(await send('POST', estimates(), '{"config_id":"cf'), 400);
+    expectProblem(await send('POST', previews(), `{"config_id":"${configId}","chunks_`), 400);
+    expectProblem(await send('POST', `/v1/runs/${runId}/resume`, '{"api_keys":{"a'), 400);
+  });
+
+  it('refuse NUL bytes with 400 naming the field', async () => {
+    const estimate = await send('POST', estimates(), '{"config_id":"cfg_\\u0000x"}');
+    expectProblem(estimate, 400);
+    expect(estimate.body).toContain('body.config_id');
+    const preview = await send('POST', previews(), '{"config_id":"cfg_\\u0000x"}');
+    expectProblem(preview, 400);
+    expect(preview.body).toContain('body.config_id');
+    expectProblem(await send('GET', '/v1/previews/prv_%00'), 400);
+    expectProblem(await send('POST', `/v1/runs/${runId}/resume`, '{"api_keys":{"a\\u0000":"sk-x"}}'), 400);
+    expectProblem(await send('POST', `/v1/runs/${runId}%00/retry-failed`), 400);
+  });
+
+  it('handle numbers past 2^64 and infinities: 400 naming the field', async () => {
+    const huge = await send('POST', previews(), `{"config_id":"${configId}","chunks_per_source":18446744073709551617}`);
+    expectProblem(huge, 400);
+    expect(huge.body).toContain('body.chunks_per_source');
+    expectProblem(await send('POST', previews(), `{"config_id":"${configId}","wait_seconds":1e400}`), 400);
+    const inline = await send('POST', estimates(), '{"config":{"system":{"concurrency_limit":1e400}}}');
+    expectProblem(inline, 400);
+    expect(inline.body).toContain('body.config.system.concurrency_limit');
+  });
+
+  it('treat percent-encoded paths as the ids they spell, never as anything else', async () => {
+    const encoded = projectId.replace('p', '%70');
+    const estimate = await send('POST', `/v1/projects/${encoded}/estimates`, `{"config_id":"${configId}"}`);
+    expect(estimate.status, estimate.body).toBe(200);
+    expectProblem(await send('POST', `/v1/projects/..%2F${projectId}/estimates`, `{"config_id":"${configId}"}`), 404);
+    expectProblem(await send('GET', '/v1/previews/%2e%2e'), 404);
+    const retry = await send('POST', `/v1/runs/${runId.replace('r', '%72')}/retry-failed`);
+    // The run it spells exists and has no failed items to retry.
+    expectProblem(retry, 409);
   });
 });
