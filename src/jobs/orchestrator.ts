@@ -3,6 +3,9 @@
  * all settled, and settles the run. Every transition is conditional and every step idempotent, and the queue runs at
  * most one advance per run at a time, so a worker that dies mid-way leaves nothing a later advance cannot redo:
  * a stage found in `planning` or `finishing` is simply planned or finished again.
+ *
+ * Items flow where a stage says they can (`planFrom`): such a stage starts once the first instance it plans from has
+ * finished, plans the items of each further instance as that one finishes, and finishes only after all of them.
  */
 
 import { maxDropFractionFor } from '../config/composition/schema.ts';
@@ -11,6 +14,7 @@ import { countPending, insertItems, itemCountsByStage, pendingItemKeys } from '.
 import {
   getRunById,
   getStages,
+  markPlannedFrom,
   type RunRow,
   type StageRow,
   transitionRun,
@@ -28,6 +32,8 @@ import type { StageDeps } from './stage-deps.ts';
 import type { StageRegistry } from './stage-registry.ts';
 
 const settledOk = new Set(['succeeded', 'skipped']);
+/** Room in item positions for the items planned from one instance of a flowing stage's source. */
+const FLOW_POSITIONS = 10_000_000;
 
 export class Orchestrator {
   constructor(
@@ -78,13 +84,25 @@ export class Orchestrator {
       return false;
     }
     const state = new Map(stages.map((s) => [s.name, s.state]));
+    const settled = (name: string) => settledOk.has(state.get(name) ?? 'succeeded');
     let changed = false;
     for (const stage of stages) {
+      const flow = this.flowSources(stage, stages);
       if (stage.state === 'pending' || stage.state === 'planning') {
-        if (stage.dependsOn.every((d) => settledOk.has(state.get(d) ?? 'succeeded'))) {
-          changed = (await this.startStage(run, stage)) || changed;
+        // A stage that plans from each finished instance it needs starts with the first (see `planFrom`).
+        const ready = flow.length > 0 ? flow.some((s) => settled(s.name)) : true;
+        if (ready && stage.dependsOn.every((d) => settled(d) || flow.some((s) => s.name === d))) {
+          changed = (await this.startStage(run, stage, flow)) || changed;
         }
       } else if (stage.state === 'running' || stage.state === 'finishing') {
+        if (stage.state === 'running' && flow.length > 0) {
+          if (await this.planFlow(run, stage, flow)) {
+            changed = true;
+            continue;
+          }
+          // Neither finished nor judged on its losses while more of its items may come.
+          if (!flow.every((s) => settled(s.name))) continue;
+        }
         if ((await countPending(db, runId, stage.name)) === 0)
           changed = (await this.finishStage(run, stage)) || changed;
         else if (stage.state === 'running') changed = (await this.stopIfLost(run, stage)) || changed;
@@ -96,7 +114,15 @@ export class Orchestrator {
     return changed;
   }
 
-  private async startStage(run: RunRow, stage: StageRow): Promise<boolean> {
+  /** The stages this one plans from one by one as each finishes (its `planFrom` stage's instances), in its order. */
+  private flowSources(stage: StageRow, stages: StageRow[]): StageRow[] {
+    const definition = this.registry.get(stage.kind);
+    const from = definition && isItemStage(definition) ? definition.planFrom?.stage.kind : undefined;
+    if (!from) return [];
+    return stages.filter((s) => s.kind === from && stage.dependsOn.includes(s.name));
+  }
+
+  private async startStage(run: RunRow, stage: StageRow, flow: StageRow[]): Promise<boolean> {
     const { db } = this.deps;
     if (stage.state === 'pending' && !(await transitionStage(db, run.id, stage.name, ['pending'], 'planning')))
       return false;
@@ -108,6 +134,15 @@ export class Orchestrator {
       return true;
     }
     await appendEvent(db, run.id, 'stage.started', {}, stage.name);
+    if (flow.length > 0) {
+      try {
+        await this.planFlow(run, stage, flow);
+        await transitionStage(db, run.id, stage.name, ['planning'], 'running');
+      } catch (error) {
+        await this.failStage(run, stage, `planning failed: ${errorMessage(error)}`);
+      }
+      return true;
+    }
     try {
       const { config } = await getConfigForRun(this.deps, run);
       const info = runInfo(run, stage, config);
@@ -126,6 +161,39 @@ export class Orchestrator {
       if (pending.length > 0) this.onEnqueued();
     } catch (error) {
       await this.failStage(run, stage, `planning failed: ${errorMessage(error)}`);
+    }
+    return true;
+  }
+
+  /**
+   * Plans a flowing stage's items from each instance it needs that has finished since the last pass, sends them, and
+   * records the instance as planned from (last, so a crash in between plans it again: the items are keyed, and an item
+   * sent twice is processed once). Returns whether it planned anything.
+   */
+  private async planFlow(run: RunRow, stage: StageRow, flow: StageRow[]): Promise<boolean> {
+    const { db } = this.deps;
+    const definition = this.registry.get(stage.kind);
+    if (!definition || !isItemStage(definition) || !definition.planFrom) return false;
+    const due = flow.filter((s) => s.state === 'succeeded' && !stage.plannedFrom.includes(s.name));
+    if (due.length === 0) return false;
+    const { config } = await getConfigForRun(this.deps, run);
+    const info = runInfo(run, stage, config);
+    const ctx = createPlanContext(this.deps, info, runStore(this.deps, info));
+    for (const source of due) {
+      const items = await definition.planFrom.plan(ctx, source.params);
+      // Positions by the source's place among the stage's needs, so item order does not depend on finishing order.
+      const first = stage.dependsOn.indexOf(source.name) * FLOW_POSITIONS;
+      if (items.length > FLOW_POSITIONS) throw new Error(`${source.name} gave more than ${FLOW_POSITIONS} items`);
+      await insertItems(db, run.id, stage.name, items, first);
+      const pending = new Set(await pendingItemKeys(db, run.id, stage.name));
+      const keys = items.map((i) => i.key).filter((key) => pending.has(key));
+      await this.queue.sendMany(
+        jobs.stageItem(stage.kind),
+        keys.map((key) => ({ runId: run.id, stage: stage.name, key })),
+      );
+      await markPlannedFrom(db, run.id, stage.name, source.name);
+      await appendEvent(db, run.id, 'stage.planned', { items: items.length, from: source.name }, stage.name);
+      if (keys.length > 0) this.onEnqueued();
     }
     return true;
   }

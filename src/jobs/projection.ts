@@ -33,7 +33,12 @@ const ENDED = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
 export function projectRun(
   stages: readonly StageActuals[],
   estimate: Pick<Estimate, 'stages'> | null,
-  options: { running: boolean; elapsedSeconds: number | null },
+  options: {
+    running: boolean;
+    elapsedSeconds: number | null;
+    /** Running stages that plan more items as the stages they read finish (items flow). */
+    awaitingSources?: ReadonlySet<string>;
+  },
 ): RunProjection {
   const totalCalls = stages.reduce((n, s) => n + s.llm.calls, 0);
   const rate =
@@ -49,8 +54,12 @@ export function projectRun(
     let projected: { calls: number; cost: number } | undefined;
     if (ENDED.has(stage.state)) projected = { calls: stage.llm.calls, cost: stage.llm.cost };
     else if (estimated) {
-      // Not planned yet (no items): all of the estimate is still to come.
-      const share = stage.items.total > 0 ? stage.items.pending / stage.items.total : 1;
+      // Not planned yet (no items): all of the estimate is still to come. A stage planned in parts as its sources
+      // finish (items flow) has the estimate's items it has not planned yet still to come as well.
+      const planned = options.awaitingSources?.has(stage.name)
+        ? Math.max(stage.items.total, estimated.items)
+        : stage.items.total;
+      const share = planned > 0 ? (stage.items.pending + planned - stage.items.total) / planned : 1;
       projected = {
         calls: stage.llm.calls + estimated.calls * share,
         cost: stage.llm.cost + estimated.cost_usd * share,

@@ -338,12 +338,29 @@ export async function runStatus(db: Db, run: RunRow) {
     }),
     { items: 0, settled: 0, calls: 0, inputTokens: 0, outputTokens: 0, cost: 0 },
   );
+  // A stage running before every stage it reads has finished plans more items as they do (items flow).
+  const stateOf = new Map(stages.map((s) => [s.name, s.state]));
+  const awaitingSources = new Set(
+    stages
+      .filter(
+        (s) =>
+          s.state === 'running' && s.dependsOn.some((d) => !['succeeded', 'skipped'].includes(stateOf.get(d) ?? '')),
+      )
+      .map((s) => s.name),
+  );
+  const estimate = (run.estimate as Estimate | null) ?? null;
+  const estimatedItems = new Map(estimate?.stages.map((s) => [s.name, s.items]) ?? []);
   const active = stageStatus.filter((s) => s.state !== 'skipped');
   const settledStages = active.filter((s) => ['succeeded', 'failed', 'canceled'].includes(s.state)).length;
   // Progress: settled stages count whole, the running ones by their settled items.
   const partial = active
     .filter((s) => s.state === 'running' || s.state === 'finishing')
-    .reduce((p, s) => p + (s.items.total > 0 ? (s.items.total - s.items.pending) / s.items.total : 0), 0);
+    .reduce((p, s) => {
+      const planned = awaitingSources.has(s.name)
+        ? Math.max(s.items.total, estimatedItems.get(s.name) ?? 0)
+        : s.items.total;
+      return p + (planned > 0 ? (s.items.total - s.items.pending) / planned : 0);
+    }, 0);
   const notProcessed = stageStatus.reduce((n, s) => n + s.items.not_processed, 0);
   // A stopped run's progress is the share of its items that settled (its canceled stages did not finish anything).
   const progress = stopped
@@ -353,9 +370,12 @@ export async function runStatus(db: Db, run: RunRow) {
     : active.length === 0
       ? 1
       : Math.min(1, (settledStages + partial) / active.length);
-  const estimate = (run.estimate as Estimate | null) ?? null;
   const elapsed = run.startedAt ? (Date.now() - run.startedAt.getTime()) / 1000 : null;
-  const projection = projectRun(stageStatus, estimate, { running: run.status === 'running', elapsedSeconds: elapsed });
+  const projection = projectRun(stageStatus, estimate, {
+    running: run.status === 'running',
+    elapsedSeconds: elapsed,
+    awaitingSources,
+  });
   // The calls left at the run's rate when there is one; before the first call, the share of stages settled.
   let etaSeconds: number | null = projection.eta_seconds;
   if (etaSeconds === null && run.status === 'running' && elapsed !== null && progress > 0.02) {

@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import type { LlmSection } from '../config/composition/endpoints.ts';
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { DatasetsPort } from './datasets-port.ts';
-import type { StageSpec } from './stage-spec.ts';
+import type { StageRef, StageSpec } from './stage-spec.ts';
 import type { ItemOutcome, StepContext } from './step.ts';
 
 /** A source (the original's input dir) as the stages see it: its name and its resolved per-directory settings. */
@@ -174,6 +174,16 @@ export interface ItemStageDefinition<In, Out, Result = void> extends StageCommon
   input: z.ZodType<In>;
   output: z.ZodType<Out>;
   plan(ctx: PlanContext): Promise<Array<PlannedItem<In>>>;
+  /**
+   * Items flow: instead of waiting for every instance of the stage it needs, the stage starts with the first that
+   * finishes and plans, from each finished instance (`instance`: its params), the items that read only that one.
+   * `plan` must then give the union over every instance (what a dry run plans at once); keys must not depend on
+   * the order instances finish in.
+   */
+  planFrom?: {
+    stage: StageRef;
+    plan(ctx: PlanContext, instance: Record<string, unknown>): Promise<Array<PlannedItem<In>>>;
+  };
   process(input: In, ctx: ProcessContext): Promise<ItemOutcome<Out>>;
   finish(ctx: FinishContext<In, Out>): Promise<Result>;
 }

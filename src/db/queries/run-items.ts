@@ -1,22 +1,47 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { type ItemState, runItems } from '../schema/index.ts';
+import { type ItemState, runItems, runStages, runs } from '../schema/index.ts';
 
 export interface NewItem {
   key: string;
   input: unknown;
 }
 
-/** Plans are idempotent: re-planning after a crash inserts nothing that already exists. */
-export async function insertItems(db: Db, runId: string, stage: string, items: NewItem[]): Promise<void> {
+/**
+ * Adds items, numbered from `firstPosition`; an item whose key the stage has is left as it is (plans are idempotent:
+ * re-planning after a crash inserts nothing that already exists).
+ */
+export async function insertItems(
+  db: Db,
+  runId: string,
+  stage: string,
+  items: NewItem[],
+  firstPosition = 0,
+): Promise<void> {
   const batchSize = 500;
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = items.slice(i, i + batchSize);
     await db
       .insert(runItems)
-      .values(batch.map((item, j) => ({ runId, stage, key: item.key, position: i + j, input: item.input })))
+      .values(
+        batch.map((item, j) => ({ runId, stage, key: item.key, position: firstPosition + i + j, input: item.input })),
+      )
       .onConflictDoNothing();
   }
+}
+
+/**
+ * An item with its run and stage, in one round trip: what a worker reads before processing it (the hot path of every
+ * item, so one query rather than three).
+ */
+export async function getItemWithRun(db: Db, runId: string, stage: string, key: string) {
+  const [row] = await db
+    .select({ item: runItems, run: runs, stage: runStages })
+    .from(runItems)
+    .innerJoin(runs, eq(runs.id, runItems.runId))
+    .innerJoin(runStages, and(eq(runStages.runId, runItems.runId), eq(runStages.name, runItems.stage)))
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.key, key)));
+  return row;
 }
 
 export async function getItem(db: Db, runId: string, stage: string, key: string) {

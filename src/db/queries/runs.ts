@@ -160,6 +160,20 @@ export async function transitionStage(
   return rows.length > 0;
 }
 
+/** Records that a stage planned its items from one finished instance it needs (see `planFrom`). */
+export async function markPlannedFrom(db: Db, runId: string, name: string, instance: string): Promise<void> {
+  await db
+    .update(runStages)
+    .set({ plannedFrom: sql`${runStages.plannedFrom} || ${JSON.stringify([instance])}::jsonb` })
+    .where(
+      and(
+        eq(runStages.runId, runId),
+        eq(runStages.name, name),
+        sql`not (${runStages.plannedFrom} @> ${JSON.stringify([instance])}::jsonb)`,
+      ),
+    );
+}
+
 export async function cancelOpenStages(db: Db, runId: string): Promise<void> {
   await db
     .update(runStages)
@@ -232,7 +246,7 @@ export async function reopenFailedItems(
     if (stages.replan.length > 0) {
       await tx
         .update(runStages)
-        .set({ state: 'pending', error: null, startedAt: null, finishedAt: null })
+        .set({ state: 'pending', error: null, startedAt: null, finishedAt: null, plannedFrom: [] })
         .where(and(eq(runStages.runId, id), inArray(runStages.name, stages.replan)));
     }
     return row;

@@ -81,6 +81,11 @@ export const runStages = pgTable(
     kind: text('kind').notNull(),
     params: jsonb('params').notNull().$type<Record<string, unknown>>(),
     dependsOn: jsonb('depends_on').notNull().$type<string[]>(),
+    /**
+     * A stage that plans from each finished instance of a stage it needs (`planFrom`): the instances it has planned
+     * from so far, so it starts with the first and a re-advance plans each one once.
+     */
+    plannedFrom: jsonb('planned_from').notNull().default([]).$type<string[]>(),
     state: text('state').$type<StageState>().notNull().default('pending'),
     /** Why a stage is skipped (disabled in the config, or not available in this version). */
     detail: text('detail'),

@@ -15,7 +15,7 @@ import { factualSftStage } from '../factual-sft/stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
-import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import type { ItemStageDefinition, PlanContext, PlannedItem } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { pairsOf, reassemble, renderHistory, thoughtParser } from './rewrite.ts';
 
@@ -35,6 +35,32 @@ const RewriteResultSchema = z.object({ conversations: z.array(ShareGptConversati
 export type RewriteResult = z.infer<typeof RewriteResultSchema>;
 
 export const thoughtSampling = { maxTokens: 5000, temperature: 0.7 };
+
+/** The rewrite items of one factual way's conversations (`instance`: that factual stage's params). */
+async function planWay(ctx: PlanContext, instance: Record<string, unknown>): Promise<Array<PlannedItem<RewriteInput>>> {
+  const way = String(instance.style);
+  const marker = ctx.config.system.final_answer_str;
+  const count = (text: string) => defaultTokenizer().count(text);
+  const items: Array<PlannedItem<RewriteInput>> = [];
+  const { conversations } = await ctx.resultOf(factualSftStage, instance);
+  for (const [c, conversation] of conversations.entries()) {
+    for (const [p, pair] of pairsOf(conversation, marker).entries()) {
+      items.push({
+        key: sha256Hex(`${way}\u0000${c}\u0000${p}\u0000${pair.input}\u0000${pair.output}`).slice(0, 32),
+        input: {
+          way,
+          conversation: c,
+          pair: p,
+          system: pair.system,
+          history: renderHistory(pair.history, count),
+          input: pair.input,
+          output: pair.output,
+        },
+      });
+    }
+  }
+  return items;
+}
 
 const instanceName = (params: Record<string, unknown>) => `thought_rewrite/${String(params.index)}`;
 
@@ -61,30 +87,13 @@ export const thoughtRewriteStage: ItemStageDefinition<RewriteInput, { thought: s
 
   async plan(ctx) {
     const index = Number(ctx.params.index);
-    const marker = ctx.config.system.final_answer_str;
-    const count = (text: string) => defaultTokenizer().count(text);
     const items: Array<PlannedItem<RewriteInput>> = [];
-    for (const way of Object.keys(ctx.config.factual_sft)) {
-      const { conversations } = await ctx.resultOf(factualSftStage, { style: way, index });
-      for (const [c, conversation] of conversations.entries()) {
-        for (const [p, pair] of pairsOf(conversation, marker).entries()) {
-          items.push({
-            key: sha256Hex(`${way}\u0000${c}\u0000${p}\u0000${pair.input}\u0000${pair.output}`).slice(0, 32),
-            input: {
-              way,
-              conversation: c,
-              pair: p,
-              system: pair.system,
-              history: renderHistory(pair.history, count),
-              input: pair.input,
-              output: pair.output,
-            },
-          });
-        }
-      }
-    }
+    for (const style of Object.keys(ctx.config.factual_sft)) items.push(...(await planWay(ctx, { style, index })));
     return items;
   },
+
+  // A way's conversations exist once its factual stage finishes: their rewrites start then, not after every way.
+  planFrom: { stage: factualSftStage, plan: planWay },
 
   async process(input, ctx) {
     const result = await ctx.llm.call({

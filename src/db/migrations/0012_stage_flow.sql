@@ -1,0 +1,1 @@
+ALTER TABLE "run_stages" ADD COLUMN "planned_from" jsonb DEFAULT '[]'::jsonb NOT NULL;
