@@ -9,6 +9,7 @@ import { appendEvent } from '../db/queries/run-events.ts';
 import {
   countPending,
   getItem,
+  getItemWithRun,
   itemCountsByStage,
   recordItemAttemptError,
   recordItemOutcome,
@@ -72,6 +73,8 @@ export class ItemRunner {
     private readonly llmFor: LlmPortFactory,
     private readonly log: ItemLogger,
     private readonly metrics: JobMetrics = noJobMetrics,
+    /** Called after this runner asked for an advance, so the process's own worker picks it up without a poll. */
+    private readonly onAdvanceSent: () => void = () => {},
   ) {
     this.spend = new RunSpend(deps.db);
     this.progress = new ProgressEvents(deps.db);
@@ -84,13 +87,11 @@ export class ItemRunner {
 
   async run(data: ItemPayload, signal: AbortSignal): Promise<void> {
     const { db } = this.deps;
-    const item = await getItem(db, data.runId, data.stage, data.key);
-    if (item?.state !== 'pending') return;
-    const run = await getRunById(db, data.runId);
-    if (run?.status !== 'running') return;
-    const stage = (await getStages(db, run.id)).find((s) => s.name === data.stage);
-    const definition = stage && this.registry.get(stage.kind);
-    if (!stage || !definition || !isItemStage(definition)) {
+    const loaded = await getItemWithRun(db, data.runId, data.stage, data.key);
+    if (loaded?.item.state !== 'pending' || loaded.run.status !== 'running') return;
+    const { item, run, stage } = loaded;
+    const definition = this.registry.get(stage.kind);
+    if (!definition || !isItemStage(definition)) {
       throw new Error(`stage ${data.stage} cannot be processed by this worker`);
     }
     const runConfig = await getConfigForRun(this.deps, run);
@@ -198,12 +199,14 @@ export class ItemRunner {
       .catch((error) => this.log.warn({ runId: data.runId, err: errorMessage(error) }, 'progress event failed'));
     if ((await countPending(db, data.runId, data.stage)) === 0) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
+      this.onAdvanceSent();
       return;
     }
     if (!lost) return;
     const counts = (await itemCountsByStage(db, data.runId, data.stage)).get(data.stage);
     if (certainLoss(data.stage, counts, maxDropFractionFor(lost.config, lost.kind))) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
+      this.onAdvanceSent();
     }
   }
 }

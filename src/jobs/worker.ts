@@ -46,7 +46,8 @@ export class Worker {
     private readonly options: WorkerOptions = {},
   ) {
     this.orchestrator = new Orchestrator(deps, queue, registry, () => this.items.wake());
-    const runner = new ItemRunner(deps, queue, registry, llmFor, log, options.metrics);
+    // A stage's last item asks for an advance: the control pump takes it at once rather than at its next poll.
+    const runner = new ItemRunner(deps, queue, registry, llmFor, log, options.metrics, () => this.control.wake());
     this.stageItems = new StageItemHandler(deps.db, runner, log);
     const heartbeatSeconds = deps.settings.jobHeartbeatSeconds;
     this.items = new JobPump(
