@@ -2,6 +2,7 @@
  * The composition root: builds the database, blob store, queue, stage registry, LLM gateway, worker and HTTP app
  * for a role (`all`, `api` or `worker`). main.ts runs it as a process; tests and benchmarks start it in-process.
  */
+
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { type App, buildApp } from './api/app.ts';
 import { loadSecretBox } from './config/secret-keys.ts';
 import type { Settings } from './config/settings.ts';
 import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
+import { releaseAllLeases } from './db/queries/llm-slots.ts';
 import { countActiveKeys, createTenant, findTenantByName, tenantForKey } from './db/queries/tenants.ts';
 import { estimateConfig } from './jobs/dry-run/estimate.ts';
 import type { LlmPortFactory } from './jobs/item-runner.ts';
@@ -113,6 +115,16 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       overrides.monitorIntervalSeconds ?? Math.max(1, Math.min(10, Math.floor(settings.jobHeartbeatSeconds / 2))),
   });
   await queue.ensureQueues(registry.itemKinds());
+  // The embedded database opened here is this process's alone (its directory is locked): a job left active in it, or
+  // an LLM slot leased, was a killed process's. Jobs go back to their queues and slots are freed now, rather than once
+  // their heartbeat and lease lapse (30 s each by default), so a restart resumes at once.
+  if (database.kind === 'pglite' && !overrides.database && settings.role !== 'api') {
+    const jobsBack = await queue.reclaimActiveJobs(database.db);
+    const slotsFreed = await releaseAllLeases(database.db);
+    if (jobsBack + slotsFreed > 0) {
+      log.info({ jobs: jobsBack, llmSlots: slotsFreed }, 'work left by a stopped process taken up again');
+    }
+  }
 
   let keyCheck: { at: number; local: boolean } | undefined;
   const localMode = async () => {

@@ -100,6 +100,27 @@ export class JobQueue {
     await this.boss.fail(queue, id, { message });
   }
 
+  /**
+   * Fails every active job back to its queue (a retry, like a lapsed heartbeat, counting as an attempt) and returns
+   * how many. Only for a process that holds the embedded database alone: there, an active job at start-up belongs to
+   * a process that died with it, and waiting for its heartbeat to lapse would only delay the resume.
+   */
+  async reclaimActiveJobs(db: Db): Promise<number> {
+    let reclaimed = 0;
+    for (const queue of await this.boss.getQueues()) {
+      // pg-boss names each queue's table (`table`); `id`, `name` and `state` are its documented job fields.
+      const table = `"pgboss"."${queue.table.replaceAll('"', '""')}"`;
+      const result = await db.execute(
+        sql`select id from ${sql.raw(table)} where name = ${queue.name} and state = 'active'`,
+      );
+      const ids = (result as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id);
+      if (ids.length === 0) continue;
+      await this.boss.fail(queue.name, ids, { message: 'the process that held this job stopped without finishing it' });
+      reclaimed += ids.length;
+    }
+    return reclaimed;
+  }
+
   async touch(queue: string, ids: string[]): Promise<void> {
     if (ids.length > 0) await this.boss.touch(queue, ids);
   }

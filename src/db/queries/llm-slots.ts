@@ -83,6 +83,19 @@ export async function releaseHolder(db: Db, holder: string): Promise<void> {
   await db.execute(sql`update llm_slots set holder = null, expires_at = null where holder = ${holder}`);
 }
 
+/**
+ * Frees every slot and drops every demand marker, whoever holds them; returns how many slots were held. Only for a
+ * process that holds the embedded database alone: every lease in it was a process's that died holding it.
+ */
+export async function releaseAllLeases(db: Db): Promise<number> {
+  await db.execute(sql`delete from llm_slots where slot < 0`);
+  const rows = await queryRows<{ slot: number }>(
+    db,
+    sql`update llm_slots set holder = null, expires_at = null where holder is not null returning slot`,
+  );
+  return rows.length;
+}
+
 /** Says that `holder` is waiting for slots of `scope` (a marker row at a negative slot number private to it). */
 export async function markDemand(db: Db, scope: string, marker: number, holder: string, ttlMs: number): Promise<void> {
   await db.execute(sql`
