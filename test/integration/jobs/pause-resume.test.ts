@@ -198,9 +198,16 @@ describe('budget and pause', () => {
 
   it('pauses on request and resumes to the end; a finished run can be neither', async () => {
     const tenant = await t.clientForNewTenant('requested');
-    const id = await setUp(tenant.client, tenant.key);
+    // A slow model until the pause, so the run has calls left to make after it whatever the machine's speed (the
+    // key rotation below must be seen on some of them).
+    await llm.setOptions({ latencyMs: 2000 });
+    const id = await setUp(tenant.client, tenant.key).catch(async (error) => {
+      await llm.setOptions({ latencyMs: 20 });
+      throw error;
+    });
     await waitFor(async () => (await statusOf(tenant.client, id)).status === 'running', { what: 'the run to start' });
     const paused = await tenant.client.POST('/v1/runs/{id}/pause', { params: { path: { id } } });
+    await llm.setOptions({ latencyMs: 20 });
     expect(paused.data?.status).toBe('paused');
     expect(paused.data?.pause_reason).toBe('requested');
     // The status a client reads right after its own change shows it (the status cache drops the run's entry).
