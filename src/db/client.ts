@@ -61,6 +61,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     unlock();
     throw error;
   }
+  yieldBeforeQueries(pglite);
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   const close = async () => {
     try {
@@ -70,6 +71,26 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   };
   return { kind: 'pglite', db, pglite, close };
+}
+
+/**
+ * PGlite runs each query synchronously on this thread and hands its result back as a resolved promise, so a loop of
+ * queries (planning 2,000 chunks' related chunks) runs from one microtask to the next without the event loop ever
+ * reaching its I/O phase: HTTP requests went unanswered for 90 s. Every query (drizzle's and pg-boss's alike go through
+ * these two methods) first waits one macrotask turn, so requests and timers are served between queries.
+ */
+function yieldBeforeQueries(pglite: PGlite): void {
+  const query = pglite.query.bind(pglite);
+  const exec = pglite.exec.bind(pglite);
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  pglite.query = (async (...args: Parameters<PGlite['query']>) => {
+    await turn();
+    return query(...args);
+  }) as PGlite['query'];
+  pglite.exec = (async (...args: Parameters<PGlite['exec']>) => {
+    await turn();
+    return exec(...args);
+  }) as PGlite['exec'];
 }
 
 /** Applies the committed migrations (src/db/migrations); idempotent. */

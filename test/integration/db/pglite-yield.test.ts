@@ -1,0 +1,31 @@
+/**
+ * The embedded database runs queries on the service's own thread: a long loop of queries (planning thousands of
+ * chunks) must still let the server answer requests between them, not after the loop (it once left requests
+ * unanswered for 90 s). PGlite only: PostgreSQL answers over sockets, which yield by nature.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../src/db/client.ts';
+import { startTestService, type TestService } from '../../support/service.ts';
+import { usingPostgres } from '../../support/test-db.ts';
+
+let t: TestService | undefined;
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe.skipIf(usingPostgres)('the embedded database under a long loop of queries', () => {
+  it('answers a request while the loop runs, not once it has ended', async () => {
+    t = await startTestService();
+    const { db } = t.database;
+    const total = 3000;
+    let done = 0;
+    const loop = (async () => {
+      for (; done < total; done++) await db.execute(sql`select 1`);
+    })();
+    const res = await fetch(`${t.baseUrl}/healthz`);
+    const answeredAt = done;
+    expect(res.status).toBe(200);
+    await loop;
+    expect(answeredAt).toBeLessThan(total);
+  });
+});
