@@ -28,6 +28,12 @@ const envSchema = z.object({
   /** Extracted text larger than this (characters) fails the file instead of exhausting memory (zip bombs). */
   MAX_EXTRACTED_CHARS: z.coerce.number().int().positive().default(200_000_000),
   /**
+   * Estimates simulate every call of a run in memory: past this much extracted text in the sources (characters) a
+   * project is not estimated (POST …/estimates answers 422; a run goes without its estimate), rather than a worker
+   * running out of memory (a 20,000-chunk source went past 4 GB).
+   */
+  ESTIMATE_MAX_TEXT_CHARS: z.coerce.number().int().positive().default(5_000_000),
+  /**
    * Item jobs a worker process runs at once. Items wait on the run's LLM limiter and spend part of their time between
    * calls, so this is set well above a typical concurrency_limit: 64 items kept a limit of 64 only 2/3 busy (bench).
    */
@@ -74,6 +80,7 @@ export type Settings = {
   maxUploadBytes: number;
   maxFilesPerUpload: number;
   maxExtractedChars: number;
+  estimateMaxTextChars: number;
   workerConcurrency: number;
   jobHeartbeatSeconds: number;
   jobRetryLimit: number;
@@ -106,6 +113,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxFilesPerUpload: e.MAX_FILES_PER_UPLOAD,
     maxExtractedChars: e.MAX_EXTRACTED_CHARS,
+    estimateMaxTextChars: e.ESTIMATE_MAX_TEXT_CHARS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobHeartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
     jobRetryLimit: e.JOB_RETRY_LIMIT,

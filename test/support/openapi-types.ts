@@ -344,7 +344,7 @@ export interface paths {
         put?: never;
         /**
          * Estimate what a run of a config (stored, or sent inline) would cost, without calling a model
-         * @description Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called.
+         * @description Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called. The simulation runs in memory: sources with more extracted text than ESTIMATE_MAX_TEXT_CHARS (default 5 M characters) are refused with 422 and their size (`text_chars`, `limit`).
          */
         post: operations["estimateRun"];
         delete?: never;
@@ -1419,10 +1419,28 @@ export interface components {
             /** @description How the figures were made */
             basis: string[];
         };
+        EstimateRefusedProblem: {
+            /** @description A URI naming the kind of problem; stable, documented in the README */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            instance?: string;
+            requestId?: string;
+            /** @description For validation problems: every failing field, by path */
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description Characters of extracted text in the sources (too large) */
+            text_chars?: number;
+            /** @description ESTIMATE_MAX_TEXT_CHARS (too large) */
+            limit?: number;
+        };
         RunEvent: {
             /** @description Monotonic; use as `after` (or SSE Last-Event-ID) to resume */
             id: number;
-            /** @description run.created, run.estimated (the estimate’s totals), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), run.paused, run.resumed, run.retried (retry-failed: items reopened, stages replanned), stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
+            /** @description run.created, run.estimated (the estimate’s totals), run.estimate_skipped (the sources are too large to simulate: `reason`), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), run.paused, run.resumed, run.retried (retry-failed: items reopened, stages replanned), stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`) */
             type: string;
             stage: string | null;
             data: {
@@ -3592,13 +3610,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The project has no sources or files the config can read */
+            /** @description The project has no sources or files the config can read, or more text than an estimate simulates */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["EstimateRefusedProblem"];
                 };
             };
         };

@@ -8,8 +8,16 @@ import { parseCompositionConfig } from '../../config/composition/parse.ts';
 import { getProject } from '../../db/queries/projects.ts';
 import { notFound, ServiceError } from '../../lib/errors.ts';
 import type { AppDeps } from '../deps.ts';
-import { IdParam, problemResponses } from '../schemas/common.ts';
+import { IdParam, Problem, problemResponses } from '../schemas/common.ts';
 import { EstimateSchema } from '../schemas/estimate.ts';
+
+/** A 422 of the estimates route; too much text to simulate also says how much, and the limit. */
+const EstimateRefused = Problem.extend({
+  text_chars: z.number().int().optional().describe('Characters of extracted text in the sources (too large)'),
+  limit: z.number().int().optional().describe('ESTIMATE_MAX_TEXT_CHARS (too large)'),
+})
+  .meta({ id: 'EstimateRefusedProblem' })
+  .describe('The project has no sources or files the config can read, or more text than an estimate simulates');
 
 const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.post(
@@ -21,7 +29,9 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         description:
           "Plans every stage over the project's uploaded files as a run would (chunks after subsets), renders every prompt " +
           'to count its input, and sizes each answer from the account’s recorded calls of that prompt and model, else from ' +
-          "the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called.",
+          "the prompt's few-shot answers. Filters pass at their recorded rate (else all). No model is called. The " +
+          'simulation runs in memory: sources with more extracted text than ESTIMATE_MAX_TEXT_CHARS (default 5 M ' +
+          'characters) are refused with 422 and their size (`text_chars`, `limit`).',
         params: IdParam('Project', 'proj'),
         body: z
           .object({
@@ -40,7 +50,7 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         response: {
           200: EstimateSchema,
           ...problemResponses,
-          422: problemResponses[400].describe('The project has no sources or files the config can read'),
+          422: EstimateRefused,
         },
       },
     },

@@ -14,7 +14,7 @@ const RunEvent = z
     type: z
       .string()
       .describe(
-        'run.created, run.estimated (the estimate’s totals), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), ' +
+        'run.created, run.estimated (the estimate’s totals), run.estimate_skipped (the sources are too large to simulate: `reason`), run.started, run.progress (every few seconds while items settle: cost so far, projected calls and cost, eta_seconds, running stages), ' +
           'run.paused, run.resumed, run.retried (retry-failed: items reopened, stages replanned), stage.started, stage.planned, stage.finished, stage.failed, item.dropped, item.failed, webhook.delivered, webhook.failed, ' +
           'run.succeeded, run.succeeded_with_drops, run.failed, run.canceled (the run.* end events carry `outcome`)',
       ),

@@ -5,10 +5,12 @@
  */
 
 import { concurrencyLimit, resolveEndpoints } from '../../config/composition/endpoints.ts';
+import { textCharsOfSources } from '../../db/queries/files.ts';
 import { promptRecords } from '../../db/queries/llm-accounting.ts';
 import { getCachedResponses } from '../../db/queries/llm-cache.ts';
 import { appendEvent } from '../../db/queries/run-events.ts';
 import { getRunById, setRunEstimate } from '../../db/queries/runs.ts';
+import { ServiceError } from '../../lib/errors.ts';
 import { costOf } from '../../llm/accounting.ts';
 import { Batcher } from '../../llm/batcher.ts';
 import type { SourceView } from '../../pipelines/stage.ts';
@@ -38,6 +40,18 @@ export async function estimateRun(
   const { config, secrets } = request.runConfig;
   const promptSets = deps.promptSets;
   if (!promptSets) throw new Error('estimates need the prompt library');
+  const chars = await textCharsOfSources(
+    deps.db,
+    request.sources.map((s) => s.id),
+  );
+  if (chars > deps.settings.estimateMaxTextChars) {
+    throw new ServiceError(
+      'unprocessable',
+      `the sources hold ${chars} characters of extracted text, more than an estimate simulates ` +
+        `(${deps.settings.estimateMaxTextChars}, ESTIMATE_MAX_TEXT_CHARS): an estimate runs every call of the run in memory`,
+      { extra: { text_chars: chars, limit: deps.settings.estimateMaxTextChars } },
+    );
+  }
   const records = new Map(
     (await promptRecords(deps.db, request.tenantId)).map((r) => [recordKey(r.prompt, r.model), r]),
   );
@@ -179,13 +193,21 @@ export async function estimateConfig(
 export async function estimateForRun(deps: StageDeps, registry: StageRegistry, runId: string): Promise<void> {
   const run = await getRunById(deps.db, runId);
   if (!run || run.estimate) return;
-  const estimate = await estimateRun(deps, registry, {
-    tenantId: run.tenantId,
-    projectId: run.projectId,
-    runConfig: await getConfigForRun(deps, run),
-    sources: run.sources as unknown as SourceView[],
-    cachedBefore: run.createdAt,
-  });
+  let estimate: Estimate;
+  try {
+    estimate = await estimateRun(deps, registry, {
+      tenantId: run.tenantId,
+      projectId: run.projectId,
+      runConfig: await getConfigForRun(deps, run),
+      sources: run.sources as unknown as SourceView[],
+      cachedBefore: run.createdAt,
+    });
+  } catch (error) {
+    // Too large to simulate: the run goes on without an estimate (its projection scales what it has made so far).
+    if (!(error instanceof ServiceError) || error.kind !== 'unprocessable') throw error;
+    await appendEvent(deps.db, run.id, 'run.estimate_skipped', { reason: error.message });
+    return;
+  }
   await setRunEstimate(deps.db, run.id, estimate as unknown as Record<string, unknown>);
   await appendEvent(deps.db, run.id, 'run.estimated', { ...estimate.total });
 }
