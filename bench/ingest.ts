@@ -18,49 +18,14 @@ import { joinPdfLines } from '../src/ingest/pdf-lines.ts';
 import { sniffFormat } from '../src/ingest/sniff.ts';
 import { defaultTokenizer } from '../src/ingest/tokenizer.ts';
 import { CORPUS_DIR } from '../test/support/corpus.ts';
+import { corpusSources, corpusTextOfSize } from './corpus-text.ts';
 
-const CORPUS = CORPUS_DIR;
 const CHUNK_TOKENS = 4000;
 const MB = 1024 * 1024;
 
-function corpusSources(): string[] {
-  return [
-    'army-field-manuals/fm-3-55-information-collection.txt',
-    'army-field-manuals/fm-7-0-training.txt',
-    'stories/through-the-looking-glass.txt',
-  ].map((f) => readFileSync(path.join(CORPUS, f), 'utf8').replace(/^\uFEFF/, ''));
-}
-
-/** Paragraphs of the corpus; the field manuals have no line breaks, so long runs are cut at sentence ends. */
-function paragraphsOf(text: string): string[] {
-  const out: string[] = [];
-  for (const block of text.split(/\r?\n\s*\n/)) {
-    let rest = block.trim();
-    while (rest.length > 2000) {
-      const cut = rest.indexOf('. ', 1200);
-      if (cut < 0) break;
-      out.push(rest.slice(0, cut + 1));
-      rest = rest.slice(cut + 2);
-    }
-    if (rest !== '') out.push(rest);
-  }
-  return out;
-}
-
 async function buildCorpus(dir: string): Promise<void> {
   const { makeDocx, makePdf } = await import('../test/support/fixtures/index.ts');
-  const paragraphs = corpusSources().flatMap(paragraphsOf);
-  /** Text of about `bytes`, made of corpus paragraphs in a file-specific order so files differ. */
-  const textOfSize = (bytes: number, seed: number, separator = '\n\n'): string => {
-    const parts: string[] = [];
-    let size = 0;
-    for (let i = seed * 7919; size < bytes; i += 31) {
-      const p = paragraphs[i % paragraphs.length] as string;
-      parts.push(p);
-      size += p.length + separator.length;
-    }
-    return parts.join(separator);
-  };
+  const textOfSize = corpusTextOfSize();
   let seed = 0;
   const write = (name: string, data: string | Buffer) => writeFile(path.join(dir, name), data);
   for (let i = 0; i < 7; i++) await write(`text-${i}.txt`, textOfSize(5 * MB, seed++));
@@ -82,7 +47,7 @@ async function buildCorpus(dir: string): Promise<void> {
     seed++;
     await write(`generated-${i}.pdf`, await makePdf(pages));
   }
-  const manual = readFileSync(path.join(CORPUS, 'army-field-manuals/fm-1-05-religious-support.pdf'));
+  const manual = readFileSync(path.join(CORPUS_DIR, 'army-field-manuals/fm-1-05-religious-support.pdf'));
   for (let i = 0; i < 2; i++) await write(`manual-${i}.pdf`, manual);
   for (let i = 0; i < 4; i++) await write(`memo-${i}.docx`, await makeDocx(textOfSize(2 * MB, seed++).split('\n\n')));
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its figures. Benchmarks measure; tests check behaviour.
- * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status, composition, faults, scale-out).
+ * Run one with `npm run bench -- queue` (names: queue, ingest, llm, pipeline, factual, status, composition, faults, scale-out, scale-ingest,
+ * scale-plan).
  */
 import { benchQueue } from './queue.ts';
 
@@ -14,6 +15,8 @@ const benches: Record<string, () => Promise<void>> = {
   composition: async () => (await import('./composition.ts')).benchComposition(),
   faults: async () => (await import('./composition.ts')).benchFaults(),
   'scale-out': async () => (await import('./scale-out.ts')).benchScaleOut(),
+  'scale-ingest': async () => (await import('./scale-data.ts')).benchScaleIngest(),
+  'scale-plan': async () => (await import('./scale-data.ts')).benchScalePlan(),
 };
 
 const wanted = process.argv.slice(2);
