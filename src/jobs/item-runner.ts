@@ -7,9 +7,9 @@ import { type Endpoint, resolveEndpoints } from '../config/composition/endpoints
 import { type CompositionConfig, maxDropFractionFor } from '../config/composition/schema.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
 import {
-  countPending,
   getItem,
   getItemWithRun,
+  hasPending,
   itemCountsByStage,
   recordItemAttemptError,
   recordItemOutcome,
@@ -197,7 +197,7 @@ export class ItemRunner {
     await this.progress
       .settled(data.runId)
       .catch((error) => this.log.warn({ runId: data.runId, err: errorMessage(error) }, 'progress event failed'));
-    if ((await countPending(db, data.runId, data.stage)) === 0) {
+    if (!(await hasPending(db, data.runId, data.stage))) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });
       this.onAdvanceSent();
       return;

@@ -10,7 +10,7 @@
 
 import { maxDropFractionFor } from '../config/composition/schema.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
-import { countPending, insertItems, itemCountsByStage, pendingItemKeys } from '../db/queries/run-items.ts';
+import { hasPending, insertItems, itemCountsByStage, pendingItemKeys } from '../db/queries/run-items.ts';
 import {
   getRunById,
   getStages,
@@ -103,8 +103,7 @@ export class Orchestrator {
           // Neither finished nor judged on its losses while more of its items may come.
           if (!flow.every((s) => settled(s.name))) continue;
         }
-        if ((await countPending(db, runId, stage.name)) === 0)
-          changed = (await this.finishStage(run, stage)) || changed;
+        if (!(await hasPending(db, runId, stage.name))) changed = (await this.finishStage(run, stage)) || changed;
         else if (stage.state === 'running') changed = (await this.stopIfLost(run, stage)) || changed;
       }
     }

@@ -101,12 +101,17 @@ export async function recordItemAttemptError(
     .where(and(eq(runItems.runId, item.runId), eq(runItems.stage, item.stage), eq(runItems.key, item.key)));
 }
 
-export async function countPending(db: Db, runId: string, stage: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+/**
+ * Whether any item of the stage is still pending. Asked after every item settles, so it stops at the first one found
+ * (a count visited every pending item each time: quadratic over a stage).
+ */
+export async function hasPending(db: Db, runId: string, stage: string): Promise<boolean> {
+  const rows = await db
+    .select({ key: runItems.key })
     .from(runItems)
-    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'pending')));
-  return row?.n ?? 0;
+    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'pending')))
+    .limit(1);
+  return rows.length > 0;
 }
 
 export interface StageCounts {
