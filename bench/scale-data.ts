@@ -198,15 +198,29 @@ export async function benchScalePlan(): Promise<void> {
     const run = await post(base, `/v1/projects/${project.id}/runs`, { config_id: config.id });
     type Stage = { name: string; state: string; items: { total: number } };
     let stages: Stage[] = [];
+    let lastReport = performance.now();
     for (;;) {
       const status = (await (await fetch(`${base}/v1/runs/${run.id}`)).json()) as { status: string; stages: Stage[] };
       stages = status.stages.filter((s) => CHUNK_STAGES.test(s.name));
       if (stages.length > 0 && stages.every((s) => s.state !== 'pending' && s.state !== 'planning')) break;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        const planned = stages.filter((s) => s.state !== 'pending' && s.state !== 'planning').length;
+        console.log(
+          `  … ${((lastReport - started) / 1000).toFixed(0)} s: ${planned} of ${stages.length} stages planned, ` +
+            `service peak RSS ${(await service.peakRssMb()).toFixed(0)} MB`,
+        );
+      }
       if (!['queued', 'running'].includes(status.status)) throw new Error(`run ${status.status}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (performance.now() - started) / 1000;
     const peak = await service.peakRssMb();
+    // BENCH_HOLD_SECONDS: keep the run (its calls hanging at the fake) before canceling, to watch memory over time.
+    for (let i = 0; i < Number(process.env.BENCH_HOLD_SECONDS ?? 0); i += 10) {
+      await new Promise((r) => setTimeout(r, 10_000));
+      console.log(`  held ${i + 10} s: service peak RSS ${(await service.peakRssMb()).toFixed(0)} MB`);
+    }
     await post(base, `/v1/runs/${run.id}/cancel`, {});
     const events = (await (await fetch(`${base}/v1/runs/${run.id}/events?limit=1000`)).json()) as {
       items: Array<{ type: string; stage: string | null; created_at: string }>;
