@@ -12,11 +12,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { pretrainingConfigYaml } from '../test/support/pretraining-config.ts';
 import { spawnFakeLlm } from '../tools/fake-llm/remote.ts';
 import { corpusTextOfSize } from './corpus-text.ts';
@@ -31,16 +31,6 @@ interface ServiceChild {
   peakRssMb(): Promise<number>;
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 async function startServiceChild(dataDir: string): Promise<ServiceChild> {
   const port = await freePort();

@@ -39,6 +39,23 @@ export async function startServiceProcess(args: string[], env: NodeJS.ProcessEnv
   return { child, output, exited };
 }
 
+/** Stops (SIGTERM) every process of the list still alive, and waits for each to exit. */
+export async function stopProcesses(processes: readonly ServiceProcess[]): Promise<void> {
+  for (const p of processes) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  }
+}
+
+/** Kills the last process of the list with SIGKILL and waits for it to exit. */
+export async function killLast(processes: readonly ServiceProcess[]): Promise<void> {
+  const killed = processes.at(-1) as ServiceProcess;
+  killed.child.kill('SIGKILL');
+  await killed.exited;
+}
+
 const topics = [
   'land navigation',
   'radio procedure',

@@ -6,18 +6,20 @@
  * left active straight back to their queues (it holds the database alone), so no kill waits for a heartbeat to lapse.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
+import { freePort } from '../../support/free-port.ts';
 import {
   type KillableRun,
   killAndResume,
+  killLast,
   killTestProject,
   lessonsDocument,
   type ServiceProcess,
   startServiceProcess,
+  stopProcesses,
 } from '../../support/kill-resume.ts';
 import { usingPostgres } from '../../support/test-db.ts';
 
@@ -27,26 +29,10 @@ const processes: ServiceProcess[] = [];
 
 afterAll(async () => {
   await llm?.setOptions({ hangRate: 0 });
-  for (const p of processes) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  }
+  await stopProcesses(processes);
   await llm?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 120_000);
-
-/** A port free now, kept across restarts so the test's client need not follow the process. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 describe.skipIf(usingPostgres)('the single embedded process killed with SIGKILL', () => {
   it('killed five times across the full composition: finishes, repeats no answered call, writes what an uninterrupted run writes', async () => {
@@ -54,6 +40,7 @@ describe.skipIf(usingPostgres)('the single embedded process killed with SIGKILL'
     const fake = llm;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sigkill-embedded-'));
     dataDir = dir;
+    // Kept across restarts, so the test's client need not follow the process.
     const port = await freePort();
     const { DATABASE_URL: _postgres, ...env } = process.env;
     const start = async () =>
@@ -82,11 +69,7 @@ describe.skipIf(usingPostgres)('the single embedded process killed with SIGKILL'
       configId,
       moments: [0.1, 0.25, 0.4, 0.55, 0.7].map((at) => (run: KillableRun) => run.progress >= at),
       what: 'the run to progress',
-      kill: async () => {
-        const killed = processes.at(-1) as ServiceProcess;
-        killed.child.kill('SIGKILL');
-        await killed.exited;
-      },
+      kill: () => killLast(processes),
       restart: start,
       diagnostics: () => processes.map((p) => p.output.join('')).join('\n----\n'),
     });

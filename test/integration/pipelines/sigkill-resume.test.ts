@@ -10,10 +10,12 @@ import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import {
   type KillableRun,
   killAndResume,
+  killLast,
   killTestProject,
   lessonsDocument,
   type ServiceProcess,
   startServiceProcess,
+  stopProcesses,
 } from '../../support/kill-resume.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { usingPostgres } from '../../support/test-db.ts';
@@ -36,12 +38,7 @@ const startWorker = async () =>
 
 afterAll(async () => {
   await llm?.setOptions({ hangRate: 0 });
-  for (const w of workers) {
-    if (w.child.exitCode === null && w.child.signalCode === null) {
-      w.child.kill('SIGTERM');
-      await w.exited;
-    }
-  }
+  await stopProcesses(workers);
   await t?.stop();
   await llm?.close();
 }, 120_000);
@@ -53,11 +50,6 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
     await startWorker();
   });
 
-  const killWorker = async () => {
-    const killed = workers.at(-1) as ServiceProcess;
-    killed.child.kill('SIGKILL');
-    await killed.exited;
-  };
   const proof = async (
     name: string,
     text: string,
@@ -73,7 +65,7 @@ describe.skipIf(!usingPostgres)('a worker process killed with SIGKILL mid-stage'
       configId,
       moments,
       what,
-      kill: killWorker,
+      kill: () => killLast(workers),
       restart: startWorker,
       diagnostics: () => workers.map((w) => w.output.join('')).join('\n----\n'),
     });
