@@ -5,7 +5,7 @@
  */
 
 import { concurrencyLimit, resolveEndpoints } from '../../config/composition/endpoints.ts';
-import { textCharsOfSources } from '../../db/queries/files.ts';
+import { filesOfSources, textCharsOfSources } from '../../db/queries/files.ts';
 import { promptRecords } from '../../db/queries/llm-accounting.ts';
 import { getCachedResponses } from '../../db/queries/llm-cache.ts';
 import { appendEvent } from '../../db/queries/run-events.ts';
@@ -14,6 +14,7 @@ import { ServiceError } from '../../lib/errors.ts';
 import { costOf } from '../../llm/accounting.ts';
 import { Batcher } from '../../llm/batcher.ts';
 import type { SourceView } from '../../pipelines/stage.ts';
+import { extractFile } from '../extraction.ts';
 import { getConfigForRun, projectConfig, type RunConfig } from '../run-config.ts';
 import { resolveRunSources } from '../runs.ts';
 import type { StageDeps } from '../stage-deps.ts';
@@ -40,10 +41,12 @@ export async function estimateRun(
   const { config, secrets } = request.runConfig;
   const promptSets = deps.promptSets;
   if (!promptSets) throw new Error('estimates need the prompt library');
-  const chars = await textCharsOfSources(
-    deps.db,
-    request.sources.map((s) => s.id),
-  );
+  // Files still being extracted count too: extract them now (the sandbox's ingest would, and then finds them done).
+  const sourceIds = request.sources.map((s) => s.id);
+  for (const file of await filesOfSources(deps.db, sourceIds)) {
+    if (file.status === 'pending') await extractFile(deps, file.id);
+  }
+  const chars = await textCharsOfSources(deps.db, sourceIds);
   if (chars > deps.settings.estimateMaxTextChars) {
     throw new ServiceError(
       'unprocessable',

@@ -36,6 +36,24 @@ afterAll(async () => {
 
 describe('estimates of sources too large to simulate', () => {
   it('are refused with 422, the size and the limit', async () => {
+    // An API process without a worker: its upload is not extracted yet when the estimate is asked for, and must
+    // count all the same (the estimate extracts it first).
+    const api = await startTestService({ settings: { role: 'api', estimateMaxTextChars: LIMIT } });
+    const pendingProject = await projectWithSources(api, 'pending', { harbour: harbourSections(4) }, {});
+    const sources = await api.client.GET('/v1/projects/{id}/sources', { params: { path: { id: pendingProject } } });
+    const files = await api.client.GET('/v1/sources/{id}/files', {
+      params: { path: { id: sources.data?.items[0]?.id as string } },
+    });
+    expect(files.data?.items.map((f) => f.status)).toEqual(['pending']);
+    const pendingConfig = await createConfig(api, pendingProject, pretrainingConfigYaml(llm.url, {}));
+    const pending = await fetch(`${api.baseUrl}/v1/projects/${pendingProject}/estimates`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ config_id: pendingConfig }),
+    });
+    await api.stop();
+    expect(pending.status).toBe(422);
+
     const res = await fetch(`${t.baseUrl}/v1/projects/${projectId}/estimates`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
