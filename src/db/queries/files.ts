@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { type ExtractionStats, files } from '../schema/index.ts';
 import { decodeCursor, type PageRequest, toPage } from './pagination.ts';
@@ -50,16 +50,6 @@ export async function filesOfSources(db: Db, sourceIds: string[]): Promise<FileR
     .from(files)
     .where(inArray(files.sourceId, sourceIds))
     .orderBy(asc(files.sourceId), asc(files.name));
-}
-
-/** Characters of extracted text in the sources' files. */
-export async function textCharsOfSources(db: Db, sourceIds: string[]): Promise<number> {
-  if (sourceIds.length === 0) return 0;
-  const [row] = await db
-    .select({ n: sql<number>`coalesce(sum(${files.textChars}), 0)::bigint` })
-    .from(files)
-    .where(inArray(files.sourceId, sourceIds));
-  return Number(row?.n ?? 0);
 }
 
 export async function recordExtraction(

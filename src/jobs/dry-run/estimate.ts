@@ -5,7 +5,7 @@
  */
 
 import { concurrencyLimit, resolveEndpoints } from '../../config/composition/endpoints.ts';
-import { filesOfSources, textCharsOfSources } from '../../db/queries/files.ts';
+import { filesOfSources } from '../../db/queries/files.ts';
 import { promptRecords } from '../../db/queries/llm-accounting.ts';
 import { getCachedResponses } from '../../db/queries/llm-cache.ts';
 import { appendEvent } from '../../db/queries/run-events.ts';
@@ -42,11 +42,17 @@ export async function estimateRun(
   const promptSets = deps.promptSets;
   if (!promptSets) throw new Error('estimates need the prompt library');
   // Files still being extracted count too: extract them now (the sandbox's ingest would, and then finds them done).
-  const sourceIds = request.sources.map((s) => s.id);
-  for (const file of await filesOfSources(deps.db, sourceIds)) {
-    if (file.status === 'pending') await extractFile(deps, file.id);
+  let chars = 0;
+  for (const file of await filesOfSources(
+    deps.db,
+    request.sources.map((s) => s.id),
+  )) {
+    if (file.status !== 'pending') chars += file.textChars ?? 0;
+    else {
+      const extracted = await extractFile(deps, file.id);
+      if (extracted.ok) chars += extracted.chars;
+    }
   }
-  const chars = await textCharsOfSources(deps.db, sourceIds);
   if (chars > deps.settings.estimateMaxTextChars) {
     throw new ServiceError(
       'unprocessable',
