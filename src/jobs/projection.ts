@@ -56,9 +56,7 @@ export function projectRun(
     else if (estimated) {
       // Not planned yet (no items): all of the estimate is still to come. A stage planned in parts as its sources
       // finish (items flow) has the estimate's items it has not planned yet still to come as well.
-      const planned = options.awaitingSources?.has(stage.name)
-        ? Math.max(stage.items.total, estimated.items)
-        : stage.items.total;
+      const planned = expectedItems(stage, estimated.items, options.awaitingSources);
       const share = planned > 0 ? (stage.items.pending + planned - stage.items.total) / planned : 1;
       projected = {
         calls: stage.llm.calls + estimated.calls * share,
@@ -87,6 +85,18 @@ export function projectRun(
   out.cost_usd = round6(out.cost_usd);
   out.eta_seconds = rate && !unknown ? Math.round(remainingCalls / rate) : null;
   return out;
+}
+
+/**
+ * The items a stage will have: those planned, or for a stage still planning from the stages it reads (items flow)
+ * at least as many as its estimate says.
+ */
+export function expectedItems(
+  stage: Pick<StageActuals, 'name' | 'items'>,
+  estimatedItems: number | undefined,
+  awaitingSources: ReadonlySet<string> | undefined,
+): number {
+  return awaitingSources?.has(stage.name) ? Math.max(stage.items.total, estimatedItems ?? 0) : stage.items.total;
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;

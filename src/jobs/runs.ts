@@ -29,7 +29,7 @@ import type { SecretBox } from '../lib/secret-box.ts';
 import type { StageNode } from '../pipelines/graph.ts';
 import type { Estimate } from './dry-run/estimate-types.ts';
 import { runOutcome } from './outcome.ts';
-import { projectRun } from './projection.ts';
+import { expectedItems, projectRun } from './projection.ts';
 import { projectConfig } from './run-config.ts';
 
 export type { StageNode };
@@ -356,9 +356,7 @@ export async function runStatus(db: Db, run: RunRow) {
   const partial = active
     .filter((s) => s.state === 'running' || s.state === 'finishing')
     .reduce((p, s) => {
-      const planned = awaitingSources.has(s.name)
-        ? Math.max(s.items.total, estimatedItems.get(s.name) ?? 0)
-        : s.items.total;
+      const planned = expectedItems(s, estimatedItems.get(s.name), awaitingSources);
       return p + (planned > 0 ? (s.items.total - s.items.pending) / planned : 0);
     }, 0);
   const notProcessed = stageStatus.reduce((n, s) => n + s.items.not_processed, 0);
