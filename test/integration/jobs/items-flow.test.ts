@@ -10,9 +10,9 @@ import { z } from 'zod';
 import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
 import type { ItemStageDefinition, PlanContext } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
+import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
-import { upload } from '../../support/upload.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 let release: () => void = () => {};
@@ -79,19 +79,12 @@ describe('items flow', () => {
   it('runs the items of the instance that finished first while the other still works, in need order at the end', async () => {
     t = await startTestService({ extraStages: [sourceStage, flowStage] });
     const service = t;
-    const project = await service.client.POST('/v1/projects', { body: { name: 'flow' } });
-    const projectId = project.data?.id as string;
-    const source = await service.client.POST('/v1/projects/{id}/sources', {
-      params: { path: { id: projectId } },
-      body: { name: 'docs' },
-    });
-    await upload(service.baseUrl, source.data?.id as string, [{ name: 'a.txt', data: 'Text for the flow test.' }]);
-    const config = await fetch(`${service.baseUrl}/v1/projects/${projectId}/configs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/yaml' },
-      body: 'dataset_context: flow\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
-    });
-    const configId = ((await config.json()) as { id: string }).id;
+    const projectId = await projectWithSources(service, 'flow', { docs: 'Text for the flow test.' }, {});
+    const configId = await createConfig(
+      service,
+      projectId,
+      'dataset_context: flow\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
+    );
     const run = await service.client.POST('/v1/projects/{id}/runs', {
       params: { path: { id: projectId } },
       body: { config_id: configId },
