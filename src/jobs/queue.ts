@@ -4,7 +4,7 @@
  * Jobs are sent through their definitions (job-definitions.ts).
  */
 import { fromDrizzle, fromPglite, type Job, PgBoss } from 'pg-boss';
-import { type Database, type Db, sql } from '../db/client.ts';
+import { type Database, type Db, queryRows, sql } from '../db/client.ts';
 import { type JobDefinition, jobs } from './job-definitions.ts';
 
 type DrizzleTransaction = Parameters<typeof fromDrizzle>[0];
@@ -110,10 +110,11 @@ export class JobQueue {
     for (const queue of await this.boss.getQueues()) {
       // pg-boss names each queue's table (`table`); `id`, `name` and `state` are its documented job fields.
       const table = `"pgboss"."${queue.table.replaceAll('"', '""')}"`;
-      const result = await db.execute(
+      const rows = await queryRows<{ id: string }>(
+        db,
         sql`select id from ${sql.raw(table)} where name = ${queue.name} and state = 'active'`,
       );
-      const ids = (result as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id);
+      const ids = rows.map((r) => r.id);
       if (ids.length === 0) continue;
       await this.boss.fail(queue.name, ids, { message: 'the process that held this job stopped without finishing it' });
       reclaimed += ids.length;
