@@ -17,6 +17,7 @@ import { CHUNKER_VERSION, chunkDocument, chunkSetKeyFor } from '../ingest/chunk.
 import { fuseRankings } from '../ingest/rank-fusion.ts';
 import { selectQueryTerms } from '../ingest/related-terms.ts';
 import { defaultTokenizer } from '../ingest/tokenizer.ts';
+import { groupBy } from '../lib/group-by.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { cosine, type Embedder } from '../llm/embeddings.ts';
 import type { ChunkableDocument, ChunkView } from '../pipelines/stage.ts';
@@ -44,8 +45,7 @@ export async function chunkDocuments(
   const keys: string[] = [];
   for (const doc of documents) keys.push(await ensureChunkSet(deps, doc.text, maxTokens));
   const stored = await chunksOfSets(deps.db, [...new Set(keys)]);
-  const bySet = new Map<string, typeof stored>();
-  for (const c of stored) bySet.set(c.setKey, [...(bySet.get(c.setKey) ?? []), c]);
+  const bySet = groupBy(stored, (c) => c.setKey);
   const out: ChunkView[] = [];
   documents.forEach((doc, i) => {
     const key = keys[i] as string;

@@ -6,6 +6,7 @@
  * the shared LLM limiter fed (the scheduling benchmark measures exactly this). Heartbeats are sent for every job in
  * flight, so a job of a worker that died is retried elsewhere once its heartbeat lapses.
  */
+import { groupBy } from '../lib/group-by.ts';
 import type { JobDefinition } from './job-definitions.ts';
 import type { JobMetrics } from './metrics.ts';
 import type { Job, JobQueue } from './queue.ts';
@@ -139,9 +140,9 @@ export class JobPump {
   }
 
   private async touchAll(): Promise<void> {
-    const byQueue = new Map<string, string[]>();
-    for (const [id, { queue }] of this.inFlight) byQueue.set(queue, [...(byQueue.get(queue) ?? []), id]);
-    for (const [queue, ids] of byQueue) {
+    const byQueue = groupBy(this.inFlight, ([, { queue }]) => queue);
+    for (const [queue, jobs] of byQueue) {
+      const ids = jobs.map(([id]) => id);
       await this.queue.touch(queue, ids).catch((error: unknown) => {
         this.options.log.error({ err: error, queue }, 'heartbeat failed');
       });

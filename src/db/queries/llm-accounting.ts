@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { groupBy } from '../../lib/group-by.ts';
 import type { Db } from '../client.ts';
 import { llmCalls } from '../schema/index.ts';
 
@@ -95,9 +96,8 @@ export async function modelsByStage(db: Db, runId: string): Promise<Map<string, 
     .from(llmCalls)
     .where(eq(llmCalls.runId, runId))
     .orderBy(llmCalls.stage, llmCalls.model);
-  const out = new Map<string, string[]>();
-  for (const { stage, model } of rows) out.set(stage ?? '', [...(out.get(stage ?? '') ?? []), model]);
-  return out;
+  const byStage = groupBy(rows, (row) => row.stage ?? '');
+  return new Map([...byStage].map(([stage, stageRows]) => [stage, stageRows.map((r) => r.model)]));
 }
 
 /** What the provider billed a run so far, in USD (cache hits count 0). */

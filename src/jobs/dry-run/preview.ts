@@ -11,6 +11,7 @@
 
 import { finishPreview, getPreviewById, startPreview } from '../../db/queries/previews.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import { groupBy } from '../../lib/group-by.ts';
 import type { AttemptTrace } from '../../llm/types.ts';
 import type { SourceView } from '../../pipelines/stage.ts';
 import type { LlmPortFactory } from '../item-runner.ts';
@@ -138,12 +139,10 @@ export async function runPreview(
  * attempts (the same call made twice within the preview) are the same answer again and are not counted twice.
  */
 export function formatCheck(traces: readonly AttemptTrace[]): FormatCheck[] {
-  const groups = new Map<string, AttemptTrace[]>();
-  for (const t of traces) {
-    if (t.cached) continue;
-    const key = `${t.prompt}\u0000${t.model}`;
-    groups.set(key, [...(groups.get(key) ?? []), t]);
-  }
+  const groups = groupBy(
+    traces.filter((t) => !t.cached),
+    (t) => `${t.prompt}\u0000${t.model}`,
+  );
   return [...groups.values()].map((attempts) => {
     const first = attempts.filter((a) => a.attempt === 0);
     const parsed = first.filter((a) => a.outcome === 'ok').length;

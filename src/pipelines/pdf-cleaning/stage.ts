@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { joinPdfLines } from '../../ingest/pdf-lines.ts';
+import { groupBy } from '../../lib/group-by.ts';
 import { ingestStage } from '../ingest-stage.ts';
 import { outputTree } from '../output-tree.ts';
 import type { ChunkableDocument, ItemStageDefinition } from '../stage.ts';
@@ -78,8 +79,7 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
     // Every piece: cleaned where the model answered, the line-joined text where it could not.
     const uncleaned = (await ctx.unfinished()).map(({ input: { useLlm: _, ...piece } }) => piece);
     const pieces = [...(await ctx.outputs()).map((o) => o.output), ...uncleaned];
-    const byFile = new Map<string, PdfCleaningOutput[]>();
-    for (const piece of pieces) byFile.set(piece.documentKey, [...(byFile.get(piece.documentKey) ?? []), piece]);
+    const byFile = groupBy(pieces, (piece) => piece.documentKey);
 
     const cleaned: CleanedDocuments = [];
     for (const doc of await ctx.documents()) {
