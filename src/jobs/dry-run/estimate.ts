@@ -82,6 +82,7 @@ export async function estimateRun(
     concurrency: 8,
     signal: request.signal ?? new AbortController().signal,
     keepOutputs: 0,
+    fileHeadChars: 0,
     log: { info() {}, warn() {} },
     async llmFor(node, section) {
       const endpoints = resolveEndpoints(config, secrets, section);

@@ -81,6 +81,7 @@ export async function runPreview(
       concurrency: 8,
       signal,
       keepOutputs: OUTPUTS_PER_STAGE,
+      fileHeadChars: FILE_HEAD_CHARS,
       log: { info() {}, warn() {} },
       llmFor: async (node, section) =>
         llmFor({
@@ -105,15 +106,7 @@ export async function runPreview(
         items: s.items,
         reasons: s.reasons,
         outputs: s.outputs,
-        files: s.artifacts.map((a) => ({
-          path: a.path,
-          bytes: a.bytes,
-          records: a.records,
-          head: (typeof a.content === 'string' ? a.content : Buffer.from(a.content).toString('utf8')).slice(
-            0,
-            FILE_HEAD_CHARS,
-          ),
-        })),
+        files: s.artifacts,
       })),
       skipped: sandbox.skipped,
       calls: traces,

@@ -46,6 +46,8 @@ export interface SandboxRequest {
   llmFor(stage: StageNode, section: LlmSection): Promise<LlmPort>;
   /** Outputs kept per stage in the report (the rest are counted). */
   keepOutputs: number;
+  /** Leading characters kept of each file a stage writes (the rest is measured, not kept). */
+  fileHeadChars: number;
   log: StepLogger;
 }
 
@@ -57,7 +59,14 @@ export interface SandboxStage {
   reasons: Record<string, number>;
   /** The first done items' outputs, in item order. */
   outputs: unknown[];
-  artifacts: Array<{ path: string; bytes: number; records: number | null; content: string | Uint8Array }>;
+  artifacts: SandboxFile[];
+}
+
+export interface SandboxFile {
+  path: string;
+  bytes: number;
+  records: number | null;
+  head: string;
 }
 
 export interface SandboxResult {
@@ -69,7 +78,7 @@ interface MemoryStage {
   done: Array<{ key: string; input: unknown; output: unknown }>;
   unfinished: Array<{ key: string; input: unknown; state: string; reason: string }>;
   result?: unknown;
-  artifacts: Map<string, string | Uint8Array>;
+  artifacts: Map<string, SandboxFile>;
 }
 
 const NO_MODEL_OUTPUT = 'writes no model output: it runs in a real run only';
@@ -88,7 +97,15 @@ export async function runSandbox(
       stageMemory(memory, name).result = result;
     },
     async writeArtifact(name, path, content) {
-      stageMemory(memory, name).artifacts.set(path, content);
+      // Files are measured as they are written and only their head is kept: a dry run over a big source writes
+      // hundreds of MB (the pretraining texts, the rendered SFT sets), which no later stage reads back.
+      const head = request.fileHeadChars > 0 ? headOf(content, request.fileHeadChars) : '';
+      stageMemory(memory, name).artifacts.set(path, {
+        path,
+        bytes: typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength,
+        records: countRecords(path, content) ?? null,
+        head,
+      });
     },
     embedder: async () => undefined,
     runReport: async (): Promise<RunReport> => ({ runId: request.id, stages: [] }),
@@ -96,7 +113,8 @@ export async function runSandbox(
 
   const result: SandboxResult = { stages: [], skipped: [] };
   const finished = new Set<string>();
-  for (const node of registry.graph(request.config)) {
+  const graph = registry.graph(request.config);
+  for (const [at, node] of graph.entries()) {
     const definition = registry.get(node.kind);
     const reason = node.skip ?? whyNotRun(definition, node, finished);
     if (reason || !definition || !isItemStage(definition)) {
@@ -136,15 +154,21 @@ export async function runSandbox(
       },
       reasons: countBy(report.unfinished.map((u) => u.reason)),
       outputs: report.done.slice(0, request.keepOutputs).map((d) => d.output),
-      artifacts: [...own.artifacts].map(([path, content]) => ({
-        path,
-        bytes: typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength,
-        records: countRecords(path, content) ?? null,
-        content,
-      })),
+      artifacts: [...own.artifacts.values()],
     });
+    forgetUnread(memory, graph.slice(at + 1));
   }
   return result;
+}
+
+/**
+ * Drops what the stages still to run do not read: a dry run keeps every stage's items in memory, and over a big
+ * source the earlier stages' inputs and outputs (chunk texts, related chunks) would otherwise all stay to the end.
+ * Ingest stays: every stage reads the documents.
+ */
+function forgetUnread(memory: Map<string, MemoryStage>, later: StageNode[]): void {
+  const read = new Set(later.flatMap((n) => n.dependsOn));
+  for (const name of memory.keys()) if (name !== ingestStage.kind && !read.has(name)) memory.delete(name);
 }
 
 /** Why a stage does not run in a dry run: it calls no model (ingest aside), or a stage it reads did not finish. */
@@ -234,6 +258,10 @@ function stageMemory(memory: Map<string, MemoryStage>, name: string): MemoryStag
     memory.set(name, entry);
   }
   return entry;
+}
+
+function headOf(content: string | Uint8Array, chars: number): string {
+  return (typeof content === 'string' ? content : Buffer.from(content).toString('utf8')).slice(0, chars);
 }
 
 function countBy(values: string[]): Record<string, number> {
