@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type App, buildApp } from './api/app.ts';
 import { loadSecretBox } from './config/secret-keys.ts';
 import type { Settings } from './config/settings.ts';
@@ -77,6 +77,8 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
   const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
   const secretBox = loadSecretBox(settings);
   const metrics = new Registry();
+  // The process's own figures (resident memory, V8 heap and external memory, event-loop lag, GC), for capacity work.
+  collectDefaultMetrics({ register: metrics });
   // Loading checks every prompt file against its declared variables, so a broken prompt stops start-up here.
   const prompts = loadPrompts(PROMPTS_DIR, promptSpecs);
   const promptSets = new PromptSets(

@@ -21,6 +21,9 @@ describe('ops endpoints', () => {
     const text = await metrics.text();
     expect(text).toContain('http_requests_total');
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/v1\/projects",status="200"\} \d+/);
+    // The process's own figures: resident memory and the V8 heap, for capacity planning.
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
     const docs = await fetch(`${t.baseUrl}/docs`, { redirect: 'follow' });
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('<html');
