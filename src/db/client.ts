@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { lockDirectory } from './directory-lock.ts';
+import { EMBEDDED_POSTGRESQL_CONF, initializeInChildProcess } from './pglite-memory.ts';
 import * as schema from './schema/index.ts';
 
 /** drizzle's SQL tag, for the queue's transaction adapter (drizzle itself stays inside src/db). */
@@ -56,7 +57,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(dir, options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {});
+    if (!dir.startsWith('memory://') && !options.pgliteTemplate) await initializeInChildProcess(dir);
+    pglite = await PGlite.create(dir, {
+      postgresqlconf: EMBEDDED_POSTGRESQL_CONF,
+      ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
+    });
   } catch (error) {
     unlock();
     throw error;
