@@ -29,6 +29,8 @@ interface ServiceChild {
   base: string;
   /** Peak resident set size so far, in MB (VmHWM). */
   peakRssMb(): Promise<number>;
+  /** The largest V8 heap (used) and external memory seen in /metrics since start, in MB. */
+  memoryParts(): string;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,13 @@ async function startServiceChild(dataDir: string): Promise<ServiceChild> {
     stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
+  const parts = { heap: 0, external: 0 };
+  const sampler = setInterval(async () => {
+    const text = await (await fetch(`${base}/metrics`).catch(() => undefined))?.text().catch(() => '');
+    const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text ?? '')?.[1] ?? 0) / MB;
+    parts.heap = Math.max(parts.heap, mb('nodejs_heap_size_used_bytes'));
+    parts.external = Math.max(parts.external, mb('nodejs_external_memory_bytes'));
+  }, 250);
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
     if ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok) break;
@@ -54,7 +63,11 @@ async function startServiceChild(dataDir: string): Promise<ServiceChild> {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
     },
+    memoryParts: () =>
+      `largest V8 heap used ${parts.heap.toFixed(0)} MB, external ${parts.external.toFixed(0)} MB ` +
+      '(the embedded database is external memory)',
     async stop() {
+      clearInterval(sampler);
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
     },
@@ -148,6 +161,7 @@ export async function benchScaleIngest(): Promise<void> {
         `all done ${seconds.toFixed(1)} s after the first upload (${(bytes / MB / seconds).toFixed(0)} MB/s)`,
     );
     console.log(`service          peak RSS ${(await service.peakRssMb()).toFixed(0)} MB (goal <= 512)`);
+    console.log(`                 ${service.memoryParts()}`);
   } finally {
     await service?.stop();
     await rm(corpusDir, { recursive: true, force: true });
@@ -227,6 +241,7 @@ export async function benchScalePlan(): Promise<void> {
     }
     console.log(`all planned      ${seconds.toFixed(1)} s after the run was created`);
     console.log(`service          peak RSS ${peak.toFixed(0)} MB`);
+    console.log(`                 ${service.memoryParts()}`);
   } finally {
     await service?.stop();
     await fake.close();
