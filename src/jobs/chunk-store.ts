@@ -4,14 +4,14 @@
  */
 
 import {
-  chunkLexemes,
   chunksOfSets,
   embeddingsOfSets,
   getChunkSet,
   insertChunkSet,
   insertEmbeddings,
   lexemeDocumentFrequency,
-  rankChunks,
+  lexemesOfChunks,
+  rankChunksFor,
 } from '../db/queries/chunks.ts';
 import { CHUNKER_VERSION, chunkDocument, chunkSetKeyFor } from '../ingest/chunk.ts';
 import { fuseRankings } from '../ingest/rank-fusion.ts';
@@ -89,6 +89,8 @@ export async function relatedChunks(
 }
 
 const RELATED_MEMO_SIZE = 16;
+/** Chunks ranked per query. */
+const RANK_BATCH = 100;
 const relatedMemo = new Map<string, Map<string, ChunkView[]>>();
 
 async function rankRelated(
@@ -114,16 +116,23 @@ async function rankRelated(
     const view = byId.get(id);
     return view !== undefined && view.id !== chunk.id && view.text !== chunk.text;
   };
+  // Ranked a batch of chunks per query pair (their lexemes, then their rankings): a round trip per chunk was most
+  // of a factual way's planning time, on the run's critical path.
+  const unique = [...byId.values()];
+  const ranked = new Map<string, string[]>();
+  for (let start = 0; start < unique.length; start += RANK_BATCH) {
+    const batch = unique.slice(start, start + RANK_BATCH).map((c) => ({ setKey: setKeyOf(c.id), idx: c.index }));
+    const lexemes = await lexemesOfChunks(deps.db, batch);
+    const queries = batch.map((ref) => ({
+      ...ref,
+      lexemes: selectQueryTerms(lexemes.get(`${ref.setKey}:${ref.idx}`) ?? new Map(), df, total),
+    }));
+    for (const [id, ids] of await rankChunksFor(deps.db, { pool: setKeys, queries, limit: depth })) {
+      ranked.set(id, ids);
+    }
+  }
   for (const chunk of pool) {
-    const setKey = setKeyOf(chunk.id);
-    const terms = selectQueryTerms(await chunkLexemes(deps.db, setKey, chunk.index), df, total);
-    const ranked = await rankChunks(deps.db, {
-      pool: setKeys,
-      lexemes: terms,
-      exclude: { setKey, idx: chunk.index },
-      limit: depth,
-    });
-    const lexical = ranked.map((r) => `${r.setKey}:${r.idx}`).filter((id) => candidate(chunk, id));
+    const lexical = (ranked.get(chunk.id) ?? []).filter((id) => candidate(chunk, id));
     const rankings = [lexical];
     const own = vectors?.get(chunk.id);
     if (vectors && own) {

@@ -69,42 +69,73 @@ export async function lexemeDocumentFrequency(
   return { total: count?.n ?? 0, df: new Map(rows.map((r) => [r.lexeme, r.df])) };
 }
 
-/** Term frequencies of one chunk's lexemes (the TF half). */
-export async function chunkLexemes(db: Db, setKey: string, idx: number): Promise<Map<string, number>> {
-  const rows = await queryRows<{ lexeme: string; tf: number }>(
+/** A chunk of a stored set: its set key and index. */
+export interface ChunkRef {
+  setKey: string;
+  idx: number;
+}
+
+/** Term frequencies of each chunk's lexemes (the TF half), keyed `<set key>:<index>`; one query for all of them. */
+export async function lexemesOfChunks(db: Db, refs: ChunkRef[]): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  if (refs.length === 0) return out;
+  const rows = await queryRows<{ setKey: string; idx: number; lexeme: string; tf: number }>(
     db,
     sql`
-    select u.lexeme, coalesce(array_length(u.positions, 1), 1)::int as tf
-    from ${chunks} c, unnest(c.tsv) as u
-    where c.set_key = ${setKey} and c.idx = ${idx}`,
+    select c.set_key as "setKey", c.idx, u.lexeme, coalesce(array_length(u.positions, 1), 1)::int as tf
+    from (values ${sql.join(
+      refs.map((r) => sql`(${r.setKey}, ${r.idx}::int)`),
+      sql`, `,
+    )}) as w(set_key, idx)
+    join ${chunks} c on c.set_key = w.set_key and c.idx = w.idx
+    cross join unnest(c.tsv) as u`,
   );
-  return new Map(rows.map((r) => [r.lexeme, r.tf]));
+  for (const row of rows) {
+    const id = `${row.setKey}:${row.idx}`;
+    const terms = out.get(id) ?? new Map<string, number>();
+    terms.set(row.lexeme, row.tf);
+    out.set(id, terms);
+  }
+  return out;
 }
 
 /**
- * Chunks of the pool ranked against an OR-query of the given lexemes, best first, never the chunk itself.
- * ts_rank_cd rewards chunks where the query's terms occur, and occur close together.
+ * For each query (a chunk and the lexemes picked from it), the chunks of the pool ranked against an OR-query of
+ * those lexemes, best first, never the chunk itself; keyed `<set key>:<index>` of the asking chunk, each a list of
+ * chunk ids. One query for all of them (a chunk's query is a lateral subquery), so ranking a source's chunks costs a
+ * round trip per batch, not per chunk. ts_rank_cd rewards chunks where the query's terms occur, and occur close.
  */
-export async function rankChunks(
+export async function rankChunksFor(
   db: Db,
-  options: { pool: string[]; lexemes: string[]; exclude: { setKey: string; idx: number }; limit: number },
-): Promise<Array<StoredChunk & { rank: number }>> {
-  if (options.pool.length === 0 || options.lexemes.length === 0) return [];
+  options: { pool: string[]; queries: Array<ChunkRef & { lexemes: string[] }>; limit: number },
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(options.queries.map((q) => [`${q.setKey}:${q.idx}`, []]));
+  const asked = options.queries.filter((q) => q.lexemes.length > 0);
+  if (options.pool.length === 0 || asked.length === 0) return out;
   // Lexemes come from the database's own tsvector; quoting each keeps any punctuation in them literal.
-  const query = options.lexemes.map((l) => `'${l.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`).join(' | ');
-  const rows = await queryRows<StoredChunk & { rank: number }>(
+  const tsquery = (lexemes: string[]) =>
+    lexemes.map((l) => `'${l.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`).join(' | ');
+  const rows = await queryRows<{ forKey: string; forIdx: number; setKey: string; idx: number }>(
     db,
     sql`
-    select c.set_key as "setKey", c.idx, c.text, c.start, c."end", c.tokens,
-           ts_rank_cd(c.tsv, q.query, 1) as rank
-    from ${chunks} c, (select ${query}::tsquery as query) q
-    where c.set_key in ${options.pool}
-      and c.tsv @@ q.query
-      and not (c.set_key = ${options.exclude.setKey} and c.idx = ${options.exclude.idx})
-    order by rank desc, c.set_key, c.idx
-    limit ${options.limit}`,
+    select q.set_key as "forKey", q.idx as "forIdx", r.set_key as "setKey", r.idx
+    from (values ${sql.join(
+      asked.map((q) => sql`(${q.setKey}, ${q.idx}::int, ${tsquery(q.lexemes)}::tsquery)`),
+      sql`, `,
+    )}) as q(set_key, idx, query)
+    cross join lateral (
+      select c.set_key, c.idx, ts_rank_cd(c.tsv, q.query, 1) as rank
+      from ${chunks} c
+      where c.set_key in ${options.pool}
+        and c.tsv @@ q.query
+        and not (c.set_key = q.set_key and c.idx = q.idx)
+      order by rank desc, c.set_key, c.idx
+      limit ${options.limit}
+    ) r
+    order by q.set_key, q.idx, r.rank desc, r.set_key, r.idx`,
   );
-  return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+  for (const row of rows) out.get(`${row.forKey}:${row.forIdx}`)?.push(`${row.setKey}:${row.idx}`);
+  return out;
 }
 
 export async function deleteChunkSet(db: Db, key: string): Promise<void> {

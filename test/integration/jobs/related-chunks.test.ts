@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
+import { lexemesOfChunks, rankChunksFor } from '../../../src/db/queries/chunks.ts';
 import { chunkDocuments, relatedChunks } from '../../../src/jobs/chunk-store.ts';
 import { createGateway } from '../../../src/llm/gateway.ts';
 import { loadPrompts } from '../../../src/llm/prompts.ts';
@@ -135,6 +136,29 @@ describe('related chunks', () => {
     } finally {
       await llm.close();
     }
+  });
+
+  it('ranks a batch of chunks in one query exactly as it ranks each chunk alone, past one batch', async () => {
+    // 150 chunks (more than a query's batch of 100), each a passage of the fixture with a numbered tag.
+    const passages = [target, planted, ...distractors];
+    const text = Array.from({ length: 150 }, (_, i) => `Item ${i % 7}. ${passages[i % passages.length]}`).join('\n\n');
+    const big = await chunkDocuments({ db: database.db }, [{ sourceName: 'big', metadata: 'big.txt', text }], 60);
+    expect(big.length).toBeGreaterThan(100);
+    const setKey = big[0]?.id.slice(0, big[0].id.lastIndexOf(':')) as string;
+    const refs = big.map((c) => ({ setKey, idx: c.index }));
+    const lexemes = await lexemesOfChunks(database.db, refs);
+    const queries = refs.map((ref) => ({ ...ref, lexemes: [...(lexemes.get(`${setKey}:${ref.idx}`)?.keys() ?? [])] }));
+    const together = await rankChunksFor(database.db, { pool: [setKey], queries, limit: 8 });
+    for (const query of queries) {
+      const alone = await rankChunksFor(database.db, { pool: [setKey], queries: [query], limit: 8 });
+      const id = `${setKey}:${query.idx}`;
+      expect(together.get(id), id).toEqual(alone.get(id));
+      expect(together.get(id)).not.toContain(id);
+    }
+    // And through relatedChunks, past the first batch too (a chunk whose every term is in more than 50 chunks of
+    // this repetitive pool is asked with none, and gets none).
+    const related = await relatedChunks({ db: database.db }, big, 3);
+    expect(big.slice(100).filter((c) => (related.get(c.id)?.length ?? 0) > 0).length).toBeGreaterThan(10);
   });
 
   it('answers empty lists for a pool too small to relate', async () => {
