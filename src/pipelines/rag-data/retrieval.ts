@@ -1,8 +1,8 @@
 /**
  * The retrieval simulation of the RAG-usage data (blueprint §5.9), pure and seeded: for a chunk, with probability
  * `failureRate` the retriever "fails" and shows only other chunks, else it shows the chunk itself among others, in a
- * shuffled order; how many (1..maxChunks) is drawn too. A source with fewer chunks than asked shows what it has (the
- * original crashed, ⚠ §5.9).
+ * shuffled order; how many (1..maxChunks) is drawn too. The pool is the source's chunks, the chunk itself among them
+ * (never shown as another). A source with fewer chunks than asked shows what it has (the original crashed, ⚠ §5.9).
  */
 import type { Random } from '../../lib/seeded-random.ts';
 
@@ -18,15 +18,43 @@ export interface Retrieval {
 
 export function simulateRetrieval(
   own: RetrievedChunk,
-  others: readonly RetrievedChunk[],
+  pool: readonly RetrievedChunk[],
   options: { failureRate: number; maxChunks: number },
   random: Random,
 ): Retrieval {
   const failed = random.next() < options.failureRate;
   const k = random.int(1, Math.max(1, options.maxChunks));
-  const pool = random.shuffle(others);
-  if (failed) return { failed, chunks: pool.slice(0, k) };
-  return { failed, chunks: random.shuffle([own, ...pool.slice(0, k - 1)]) };
+  const shown = pickOthers(own, pool, failed ? k : k - 1, random);
+  if (failed) return { failed, chunks: shown };
+  return { failed, chunks: random.shuffle([own, ...shown]) };
+}
+
+/**
+ * Up to `count` distinct chunks of the pool other than `own` (nor a copy of its text), in random order. Indices are
+ * drawn until there are enough, so a chunk of a 20,000-chunk source costs a few draws, not a shuffle of the whole
+ * source (planning was quadratic: 34 s for 21,925 chunks); a pool where others are scarce is filtered and shuffled.
+ */
+function pickOthers(
+  own: RetrievedChunk,
+  pool: readonly RetrievedChunk[],
+  count: number,
+  random: Random,
+): RetrievedChunk[] {
+  if (count <= 0) return [];
+  const isOther = (c: RetrievedChunk) => c !== own && c.text !== own.text;
+  const whole = () => random.shuffle(pool.filter(isOther)).slice(0, count);
+  if (pool.length <= 8 * (count + 1)) return whole();
+  const seen = new Set<number>();
+  const out: RetrievedChunk[] = [];
+  for (let draws = 0; out.length < count && draws < 20 * (count + 1); draws++) {
+    const at = random.int(0, pool.length - 1);
+    if (seen.has(at)) continue;
+    seen.add(at);
+    const chunk = pool[at] as RetrievedChunk;
+    if (isOther(chunk)) out.push(chunk);
+  }
+  // A pool of mostly copies of this chunk's text: the draws ran out, so take the few others there are.
+  return out.length === count ? out : whole();
 }
 
 /** "Chunk i / Source: … / --- / text / ---" per chunk, as the conversation prompts and system prompts show them. */

@@ -56,11 +56,11 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
       size: s.rag_subset_size,
     }));
     for (const { source, all, chosen } of bySource) {
+      const position = new Map(all.map((c, i) => [c.id, i]));
       for (const chunk of chosen) {
-        const others = all.filter((c) => c.id !== chunk.id && c.text !== chunk.text);
         const retrieval = simulateRetrieval(
           chunk,
-          others,
+          all,
           { failureRate: rag.rag_failure_percentage, maxChunks: rag.rag_max_chunks },
           seededRandom(ctx.seed, 'rag-retrieval', source.name, chunk.id),
         );
@@ -68,7 +68,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
-            chunkIndex: all.indexOf(chunk),
+            chunkIndex: position.get(chunk.id) ?? 0,
             metadata: chunk.metadata,
             text: chunk.text,
             failed: retrieval.failed,

@@ -31,6 +31,29 @@ describe('simulateRetrieval', () => {
     expect(simulateRetrieval(own, [], { failureRate: 0, maxChunks: 3 }, seededRandom(2)).chunks).toEqual([own]);
   });
 
+  it('draws others from a large source without showing the chunk, a copy of its text, or one chunk twice', () => {
+    const source = Array.from({ length: 20_000 }, (_, i) => ({ metadata: 'm.txt', text: `chunk ${i % 19_990}` }));
+    const chunk = source[5] as (typeof source)[number];
+    for (let i = 0; i < 300; i++) {
+      const r = simulateRetrieval(chunk, source, { failureRate: 0.5, maxChunks: 5 }, seededRandom('big', i));
+      const others = r.chunks.filter((c) => c !== chunk);
+      expect(others.every((c) => c.text !== chunk.text)).toBe(true);
+      expect(new Set(others).size).toBe(others.length);
+      expect(r.chunks.length).toBeGreaterThanOrEqual(1);
+      expect(r.chunks.length).toBeLessThanOrEqual(5);
+      expect(r.chunks.includes(chunk)).toBe(!r.failed);
+    }
+    // A source of copies of one text but two: only those two can be shown.
+    const copies = [...Array.from({ length: 100 }, () => ({ metadata: 'c', text: 'same' })), ...others.slice(0, 2)];
+    const r = simulateRetrieval(
+      copies[0] as (typeof copies)[number],
+      copies,
+      { failureRate: 1, maxChunks: 5 },
+      seededRandom(3),
+    );
+    expect(r.chunks.every((c) => c.text !== 'same')).toBe(true);
+  });
+
   it('stringifies chunks with their sources', () => {
     expect(stringifyChunks([own])).toBe('Chunk 1\nSource: own.txt\n---\nown text\n---\n');
   });
