@@ -37,7 +37,7 @@ const envSchema = z.object({
    * Item jobs a worker process runs at once. Items wait on the run's LLM limiter and spend part of their time between
    * calls, so this is set well above a typical concurrency_limit: 64 items kept a limit of 64 only 2/3 busy (bench).
    */
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(256),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1024),
   /** Seconds without a heartbeat after which a job of a dead worker is retried elsewhere (pg-boss minimum 10). */
   JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).default(30),
   /** Attempts per job before it is dead-lettered. */

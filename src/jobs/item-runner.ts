@@ -18,6 +18,7 @@ import { getRunById, getStages } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import type { AttemptTrace, PromptOverrides } from '../llm/types.ts';
+import type { ChainPosition } from '../pipelines/graph.ts';
 import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/stage.ts';
 import type { LlmPort } from '../pipelines/step.ts';
 import { guardCalls, RunGate, RunPausedError, RunSpend } from './call-guard.ts';
@@ -103,7 +104,7 @@ export class ItemRunner {
           section: definition.llmSection,
           runConfig,
           signal,
-          priority: Date.now(),
+          priority: callPriority(Date.now(), this.registry.chainPosition(stage.kind)),
           prompts: await this.deps.promptSets?.forStage(run.projectId, runConfig.config, stage.kind, stage.params),
           owner: { tenantId: run.tenantId, projectId: run.projectId },
         })
@@ -215,3 +216,19 @@ function pricesOf(endpoints: { small: Endpoint; large: Endpoint }) {
   const price = (e: Endpoint) => ({ input: e.costPerMillionInput, output: e.costPerMillionOutput });
   return { small: price(endpoints.small), large: price(endpoints.large) };
 }
+
+/**
+ * A waiting call's place in the slot queue (lower first): its item's start time, moved earlier by where its stage
+ * sits in the chains of model-calling stages. Longer chains ahead first (the factual styles, whose conversations the
+ * thought rewrite waits for, before representation variations, which nothing waits for); then, among equals, the
+ * later links (the thought rewrite, whose items only appear as each style ends, before stages whose items were all
+ * there from the start). What nothing waits on fills the slots the chains leave, instead of a chain's last link
+ * running alone at the end of the run.
+ */
+export function callPriority(startedAt: number, position: ChainPosition | undefined): number {
+  if (!position) return startedAt;
+  const rank = (position.height - 1) * 100 + (position.depth - 1);
+  return startedAt - rank * CHAIN_LEAD_MS;
+}
+
+const CHAIN_LEAD_MS = 3_600_000;

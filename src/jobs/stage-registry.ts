@@ -5,7 +5,13 @@
  */
 import type { CompositionConfig } from '../config/composition/schema.ts';
 import type { ProblemFieldError } from '../lib/errors.ts';
-import { buildStageGraph, type StageNode, unavailableStageWarnings } from '../pipelines/graph.ts';
+import {
+  buildStageGraph,
+  type ChainPosition,
+  modelChainPositions,
+  type StageNode,
+  unavailableStageWarnings,
+} from '../pipelines/graph.ts';
 import { type AnyStageDefinition, isItemStage } from '../pipelines/stage.ts';
 import type { StageSpec } from '../pipelines/stage-spec.ts';
 import { compositionStages, pipelineStages } from '../pipelines/stages.ts';
@@ -22,6 +28,8 @@ export interface StageRegistry {
   graph(config: CompositionConfig): StageNode[];
   /** What the config asks for that this version cannot run (as config warnings). */
   warnings(config: CompositionConfig): ProblemFieldError[];
+  /** Where a model-calling kind sits in the chains of model-calling kinds (undefined for kinds that call none). */
+  chainPosition(kind: string): ChainPosition | undefined;
 }
 
 /** `extra`: stages tests add (with kinds of their own); they join the graph after the composition's stages. */
@@ -33,11 +41,16 @@ export function createStageRegistry(deps: StageDeps, extra: AnyStageDefinition[]
   }
   const specs: StageSpec[] = [...compositionStages, ...extra];
   const available = new Set(definitions.keys());
+  const positions = modelChainPositions(specs, (kind) => {
+    const definition = definitions.get(kind);
+    return definition !== undefined && isItemStage(definition) && definition.llmSection !== undefined;
+  });
   return {
     get: (kind) => definitions.get(kind),
     kinds: () => [...definitions.keys()],
     itemKinds: () => [...definitions.values()].filter(isItemStage).map((s) => s.kind),
     graph: (config) => buildStageGraph(config, specs, available),
     warnings: (config) => unavailableStageWarnings(config, specs, available),
+    chainPosition: (kind) => positions.get(kind),
   };
 }

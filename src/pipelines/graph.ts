@@ -95,3 +95,47 @@ export function unavailableStageWarnings(
   }
   return warnings;
 }
+
+/** Where a model-calling kind sits in the chains of model-calling kinds that run one after another. */
+export interface ChainPosition {
+  /** The longest chain that starts with it, itself included: pdf_cleaning 3 (→ factual_sft → thought_rewrite). */
+  height: number;
+  /** The longest chain that ends with it, itself included: thought_rewrite 3, representation_variation 2. */
+  depth: number;
+}
+
+/** The chain position of every kind that calls a model, from the specs' needs. */
+export function modelChainPositions(
+  specs: readonly StageSpec[],
+  callsModel: (kind: string) => boolean,
+): Map<string, ChainPosition> {
+  const readers = new Map<string, string[]>();
+  for (const spec of specs) {
+    for (const need of spec.needs) {
+      const list = readers.get(need.kind) ?? [];
+      list.push(spec.kind);
+      readers.set(need.kind, list);
+    }
+  }
+  const needs = new Map(specs.map((spec) => [spec.kind, spec.needs.map((n) => n.kind)]));
+  const longest = (next: Map<string, string[]>) => {
+    const memo = new Map<string, number>();
+    const walk = (kind: string, path: ReadonlySet<string>): number => {
+      const known = memo.get(kind);
+      if (known !== undefined) return known;
+      if (path.has(kind)) throw new Error(`the stage specs read each other in a cycle through ${kind}`);
+      const on = new Set(path).add(kind);
+      const length = (callsModel(kind) ? 1 : 0) + Math.max(0, ...(next.get(kind) ?? []).map((k) => walk(k, on)));
+      memo.set(kind, length);
+      return length;
+    };
+    return (kind: string) => walk(kind, new Set());
+  };
+  const heightOf = longest(readers);
+  const depthOf = longest(needs);
+  const out = new Map<string, ChainPosition>();
+  for (const spec of specs) {
+    if (callsModel(spec.kind)) out.set(spec.kind, { height: heightOf(spec.kind), depth: depthOf(spec.kind) });
+  }
+  return out;
+}

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type CompositionConfig, defaultCompositionConfig } from '../../../src/config/composition/schema.ts';
-import { buildStageGraph, unavailableStageWarnings } from '../../../src/pipelines/graph.ts';
+import { callPriority } from '../../../src/jobs/item-runner.ts';
+import { buildStageGraph, modelChainPositions, unavailableStageWarnings } from '../../../src/pipelines/graph.ts';
 import { compositionStages, pipelineStages } from '../../../src/pipelines/stages.ts';
 
 const implemented = new Set(['ingest', ...pipelineStages.map((s) => s.kind)]);
@@ -119,5 +120,42 @@ describe('unavailableStageWarnings', () => {
 
   it('is silent when every stage is available', () => {
     expect(unavailableStageWarnings(defaultCompositionConfig(), compositionStages, everything)).toEqual([]);
+  });
+});
+
+describe('modelChainPositions', () => {
+  const callsModel = (kind: string) => pipelineStages.some((s) => s.kind === kind && 'llmSection' in s && s.llmSection);
+
+  it('places each model-calling kind of the composition in its chains', () => {
+    const positions = Object.fromEntries(modelChainPositions(compositionStages, callsModel));
+    expect(positions).toEqual({
+      pdf_cleaning: { height: 3, depth: 1 },
+      representation_variation: { height: 1, depth: 2 },
+      inferred_facts: { height: 1, depth: 2 },
+      factual_sft: { height: 2, depth: 2 },
+      thought_rewrite: { height: 1, depth: 3 },
+      rag_data: { height: 1, depth: 2 },
+      correction: { height: 1, depth: 2 },
+    });
+  });
+
+  it('refuses specs that read each other in a cycle', () => {
+    const a = { kind: 'a', needs: [{ kind: 'b' }], configPath: 'a' };
+    const b = { kind: 'b', needs: [{ kind: 'a' }], configPath: 'b' };
+    expect(() => modelChainPositions([a, b], () => true)).toThrow(/cycle/);
+  });
+});
+
+describe('callPriority', () => {
+  it('puts longer chains first, then later links, then the earlier-started item', () => {
+    const at = 1_000_000;
+    const factual = callPriority(at + 5000, { height: 2, depth: 2 });
+    const rewrite = callPriority(at + 5000, { height: 1, depth: 3 });
+    const leafEarly = callPriority(at, { height: 1, depth: 2 });
+    const leafLate = callPriority(at + 10, { height: 1, depth: 2 });
+    expect(factual).toBeLessThan(rewrite);
+    expect(rewrite).toBeLessThan(leafEarly);
+    expect(leafEarly).toBeLessThan(leafLate);
+    expect(callPriority(at, undefined)).toBe(at);
   });
 });
