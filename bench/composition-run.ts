@@ -25,7 +25,14 @@ export interface StageStatus {
 }
 
 export interface CompositionRun {
-  status: { status: string; error: string | null; stages: StageStatus[] };
+  status: {
+    status: string;
+    error: string | null;
+    stages: StageStatus[];
+    created_at: string;
+    finished_at: string | null;
+  };
+  /** From creating the run to seeing it finished, polling every 200 ms (status documents may be up to 250 ms old). */
   wallMs: number;
   cpuMs: number;
   counters: FakeCounters;

@@ -35,11 +35,19 @@ export async function benchComposition(): Promise<void> {
   console.log(
     `LLM calls        ${fresh} fresh; the fake saw ${counters.requests}, at most ${counters.maxInFlight} at once`,
   );
-  console.log(`wall             ${(wallMs / 1000).toFixed(1)} s; ideal ${(idealMs / 1000).toFixed(1)} s`);
+  // The run's own clock (created → finished, as the service recorded them), and as a client polling saw it.
+  const runMs = Date.parse(status.finished_at ?? '') - Date.parse(status.created_at);
+  console.log(
+    `wall             ${(runMs / 1000).toFixed(1)} s by the run's timestamps, ${(wallMs / 1000).toFixed(1)} s polled; ` +
+      `ideal ${(idealMs / 1000).toFixed(1)} s`,
+  );
   console.log(
     `service CPU      ${(cpuMs / wallMs).toFixed(2)} cores on average (${(cpuMs / fresh).toFixed(1)} ms per call)`,
   );
-  console.log(`efficiency       ${(idealMs / wallMs).toFixed(3)} over the whole run (goal >= 0.90)`);
+  console.log(
+    `efficiency       ${(idealMs / runMs).toFixed(3)} over the whole run (goal >= 0.90); ` +
+      `${(idealMs / wallMs).toFixed(3)} as polled`,
+  );
   const t0 = Math.min(...status.stages.filter((s) => s.started_at).map((s) => Date.parse(s.started_at ?? '')));
   for (const s of status.stages.filter((x) => x.started_at)) {
     const at = (iso: string | null) => ((Date.parse(iso ?? '') - t0) / 1000).toFixed(1);

@@ -91,8 +91,8 @@ export class JobQueue {
     return this.boss.fetch<T>(queue, { batchSize });
   }
 
-  async complete(queue: string, id: string): Promise<void> {
-    await this.boss.complete(queue, id);
+  async complete(queue: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.boss.complete(queue, ids);
   }
 
   async fail(queue: string, id: string, error: unknown): Promise<void> {
