@@ -54,6 +54,8 @@ export class RunSpend {
  */
 export class RunGate {
   private readonly states = new Map<string, { at: number; paused: boolean }>();
+  /** Reads in flight, by run: the calls that find the cached answer stale together share one read. */
+  private readonly reading = new Map<string, Promise<boolean>>();
 
   constructor(private readonly isPaused: (runId: string) => Promise<boolean>) {}
 
@@ -62,10 +64,21 @@ export class RunGate {
     // Only "running" is taken from the cache: a "paused" answer is read again, so a run resumed a moment ago is
     // never held back by what this process remembered.
     if (hit && !hit.paused && Date.now() - hit.at < FRESH_MS) return false;
-    const paused = await this.isPaused(runId);
-    if (this.states.size > 1000) this.states.clear();
-    this.states.set(runId, { at: Date.now(), paused });
-    return paused;
+    const pending = this.reading.get(runId);
+    if (pending) return pending;
+    const startedAt = Date.now();
+    const read = this.isPaused(runId)
+      .then((paused) => {
+        // This process paused the run while the read was out: that is newer than what the read saw.
+        const newer = this.states.get(runId);
+        if (newer?.paused && newer.at >= startedAt) return true;
+        if (this.states.size > 1000) this.states.clear();
+        this.states.set(runId, { at: Date.now(), paused });
+        return paused;
+      })
+      .finally(() => this.reading.delete(runId));
+    this.reading.set(runId, read);
+    return read;
   }
 
   /** This process paused the run: its own items stop at once, not after the next read. */
