@@ -150,8 +150,8 @@ export class JobPump {
 
   /**
    * A job's completion goes out with the others that finish within COMPLETE_WINDOW_MS, one statement per queue: a
-   * statement per job was a third of a run's queue traffic, and on the embedded database every statement runs on the
-   * service's one thread. Until then the job stays active, which only matters if this process dies meanwhile: the job
+   * statement per job was most of a run's queue statements (3,148 of ~5,200 in the composition bench), and on the
+   * embedded database every statement runs on the service's one thread. Until then the job stays active, which only matters if this process dies meanwhile: the job
    * then runs again and finds its item already settled.
    */
   private markComplete(queue: string, id: string): void {
