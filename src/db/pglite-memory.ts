@@ -9,7 +9,8 @@
  *   directory is initialized by a short-lived child process instead, and the service then opens it like any other.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,19 +27,43 @@ const db = await PGlite.create(dir, { postgresqlconf: JSON.parse(conf) });
 await db.close();
 `;
 
-/** Initializes `dir` as a PGlite data directory in a child process, unless it already is one. */
+/**
+ * Initializes `dir` as a PGlite data directory in a child process, unless it already is one. The child builds it in
+ * a sibling directory that is renamed into place when complete, so a start interrupted at this point (killed, power
+ * lost) leaves no half-made database behind: the next start simply builds it again.
+ */
 export async function initializeInChildProcess(dir: string): Promise<void> {
   if (existsSync(path.join(dir, 'PG_VERSION'))) return;
+  // The service made `dir` (empty) to lock it; anything else there is not ours to replace.
+  if (existsSync(dir)) {
+    const why = !statSync(dir).isDirectory()
+      ? 'it is a file, not a directory'
+      : readdirSync(dir).length > 0
+        ? 'it holds files but no database (PG_VERSION is missing)'
+        : undefined;
+    if (why) {
+      throw new Error(
+        `could not create the embedded database in ${dir}: ${why}; move it away or set DATA_DIR elsewhere`,
+      );
+    }
+  }
+  const building = `${dir}.creating`;
   // Resolved here, so the child finds the same PGlite wherever it is started from.
   const entry = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
   try {
+    await rm(building, { recursive: true, force: true });
     await promisify(execFile)(
       process.execPath,
-      ['--input-type=module', '-e', INITDB_SCRIPT, entry, dir, JSON.stringify(EMBEDDED_POSTGRESQL_CONF)],
+      ['--input-type=module', '-e', INITDB_SCRIPT, entry, building, JSON.stringify(EMBEDDED_POSTGRESQL_CONF)],
       { timeout: 120_000, maxBuffer: 4 * 1024 * 1024 },
     );
+    // Only ever an empty directory (checked above; rmdir refuses anything else).
+    if (existsSync(dir)) await rmdir(dir);
+    await rename(building, dir);
   } catch (error) {
+    await rm(building, { recursive: true, force: true }).catch(() => {});
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-    throw new Error(`could not create the embedded database in ${dir}: ${stderr || String(error)}`);
+    const why = stderr || (error instanceof Error ? error.message : String(error));
+    throw new Error(`could not create the embedded database in ${dir}: ${why}`);
   }
 }

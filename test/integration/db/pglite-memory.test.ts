@@ -3,6 +3,7 @@
  * process held ~1 GB at its first start and never gave ~190 MB of it back) and opened with small shared buffers.
  * Memory itself is measured by `npm run bench -- scale-ingest`; this checks the behaviour around it.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,10 +37,38 @@ describe('the embedded database directory', () => {
     }
   });
 
+  it('builds beside the directory and renames it into place: a leftover of an interrupted start is rebuilt', async () => {
+    const dir = path.join(root, 'interrupted');
+    await mkdir(dir);
+    // What a start killed while the child worked leaves: a partial build beside the (empty) directory.
+    await mkdir(`${dir}.creating`);
+    await writeFile(path.join(`${dir}.creating`, 'PG_VERSION'), '17\n');
+    await initializeInChildProcess(dir);
+    expect(await readFile(path.join(dir, 'PG_VERSION'), 'utf8')).toMatch(/^\d+/);
+    expect(existsSync(`${dir}.creating`)).toBe(false);
+    const database = await openDatabase({ pgliteDir: dir });
+    await database.close();
+  });
+
+  it('does not replace a directory that holds files but no database', async () => {
+    const dir = path.join(root, 'foreign');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'notes.txt'), 'mine');
+    await expect(initializeInChildProcess(dir)).rejects.toThrow(/holds files but no database/);
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(existsSync(`${dir}.creating`)).toBe(false);
+  });
+
   it('says which directory it could not create, and why', async () => {
     // A file where the directory should be: refused even for root.
     const dir = path.join(root, 'not-a-directory');
     await writeFile(dir, 'x');
-    await expect(initializeInChildProcess(dir)).rejects.toThrow(`could not create the embedded database in ${dir}`);
+    await expect(initializeInChildProcess(dir)).rejects.toThrow(
+      `could not create the embedded database in ${dir}: it is a file, not a directory`,
+    );
+    expect(await readFile(dir, 'utf8')).toBe('x');
+    // Below a file: the child cannot build it, and says why.
+    const below = path.join(dir, 'pg');
+    await expect(initializeInChildProcess(below)).rejects.toThrow(`could not create the embedded database in ${below}`);
   });
 });
