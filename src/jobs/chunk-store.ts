@@ -4,6 +4,8 @@
  */
 
 import {
+  type ChunkRef,
+  chunkId,
   chunksOfSets,
   embeddingsOfSets,
   getChunkSet,
@@ -51,7 +53,7 @@ export async function chunkDocuments(
     const key = keys[i] as string;
     for (const c of bySet.get(key) ?? []) {
       out.push({
-        id: `${key}:${c.idx}`,
+        id: chunkId({ setKey: key, idx: c.idx }),
         sourceName: doc.sourceName,
         metadata: doc.metadata,
         index: c.idx,
@@ -121,11 +123,11 @@ async function rankRelated(
   const unique = [...byId.values()];
   const ranked = new Map<string, string[]>();
   for (let start = 0; start < unique.length; start += RANK_BATCH) {
-    const batch = unique.slice(start, start + RANK_BATCH).map((c) => ({ setKey: setKeyOf(c.id), idx: c.index }));
-    const lexemes = await lexemesOfChunks(deps.db, batch);
-    const queries = batch.map((ref) => ({
-      ...ref,
-      lexemes: selectQueryTerms(lexemes.get(`${ref.setKey}:${ref.idx}`) ?? new Map(), df, total),
+    const batch = unique.slice(start, start + RANK_BATCH);
+    const lexemes = await lexemesOfChunks(deps.db, batch.map(refOf));
+    const queries = batch.map((c) => ({
+      ...refOf(c),
+      lexemes: selectQueryTerms(lexemes.get(c.id) ?? new Map(), df, total),
     }));
     for (const [id, ids] of await rankChunksFor(deps.db, { pool: setKeys, queries, limit: depth })) {
       ranked.set(id, ids);
@@ -167,15 +169,20 @@ async function poolEmbeddings(
       missing.map((c) => c.text),
       signal,
     );
-    const rows = missing.map((c, i) => ({ setKey: setKeyOf(c.id), idx: c.index, vector: computed[i] as Float32Array }));
+    const rows = missing.map((c, i) => ({ ...refOf(c), vector: computed[i] as Float32Array }));
     await insertEmbeddings(deps.db, embedder.model, rows);
-    for (const row of rows) stored.set(`${row.setKey}:${row.idx}`, row.vector);
+    for (const row of rows) stored.set(chunkId(row), row.vector);
   }
   return stored;
 }
 
-function setKeyOf(chunkId: string): string {
-  return chunkId.slice(0, chunkId.lastIndexOf(':'));
+/** The inverse of chunkId: a chunk view's set key (its index is what follows the last colon). */
+function setKeyOf(id: string): string {
+  return id.slice(0, id.lastIndexOf(':'));
+}
+
+function refOf(chunk: ChunkView): ChunkRef {
+  return { setKey: setKeyOf(chunk.id), idx: chunk.index };
 }
 
 export { CHUNKER_VERSION };

@@ -75,6 +75,11 @@ export interface ChunkRef {
   idx: number;
 }
 
+/** A stored chunk's id, `<set key>:<index>`: how chunk views, rankings and embeddings name it. */
+export function chunkId(ref: ChunkRef): string {
+  return `${ref.setKey}:${ref.idx}`;
+}
+
 /** Term frequencies of each chunk's lexemes (the TF half), keyed `<set key>:<index>`; one query for all of them. */
 export async function lexemesOfChunks(db: Db, refs: ChunkRef[]): Promise<Map<string, Map<string, number>>> {
   const out = new Map<string, Map<string, number>>();
@@ -91,7 +96,7 @@ export async function lexemesOfChunks(db: Db, refs: ChunkRef[]): Promise<Map<str
     cross join unnest(c.tsv) as u`,
   );
   for (const row of rows) {
-    const id = `${row.setKey}:${row.idx}`;
+    const id = chunkId(row);
     const terms = out.get(id) ?? new Map<string, number>();
     terms.set(row.lexeme, row.tf);
     out.set(id, terms);
@@ -109,7 +114,7 @@ export async function rankChunksFor(
   db: Db,
   options: { pool: string[]; queries: Array<ChunkRef & { lexemes: string[] }>; limit: number },
 ): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>(options.queries.map((q) => [`${q.setKey}:${q.idx}`, []]));
+  const out = new Map<string, string[]>(options.queries.map((q) => [chunkId(q), []]));
   const asked = options.queries.filter((q) => q.lexemes.length > 0);
   if (options.pool.length === 0 || asked.length === 0) return out;
   // Lexemes come from the database's own tsvector; quoting each keeps any punctuation in them literal.
@@ -134,7 +139,7 @@ export async function rankChunksFor(
     ) r
     order by q.set_key, q.idx, r.rank desc, r.set_key, r.idx`,
   );
-  for (const row of rows) out.get(`${row.forKey}:${row.forIdx}`)?.push(`${row.setKey}:${row.idx}`);
+  for (const row of rows) out.get(chunkId({ setKey: row.forKey, idx: row.forIdx }))?.push(chunkId(row));
   return out;
 }
 
@@ -149,7 +154,7 @@ export async function embeddingsOfSets(db: Db, model: string, setKeys: string[])
     .select({ setKey: chunkEmbeddings.setKey, idx: chunkEmbeddings.idx, vector: chunkEmbeddings.vector })
     .from(chunkEmbeddings)
     .where(and(eq(chunkEmbeddings.model, model), inArray(chunkEmbeddings.setKey, setKeys)));
-  return new Map(rows.map((r) => [`${r.setKey}:${r.idx}`, fromBytes(r.vector)]));
+  return new Map(rows.map((r) => [chunkId(r), fromBytes(r.vector)]));
 }
 
 /** Idempotent: two workers embedding the same chunks store them once. */
