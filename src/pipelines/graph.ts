@@ -109,30 +109,24 @@ export function modelChainPositions(
   specs: readonly StageSpec[],
   callsModel: (kind: string) => boolean,
 ): Map<string, ChainPosition> {
-  const readers = new Map<string, string[]>();
-  for (const spec of specs) {
-    for (const need of spec.needs) {
-      const list = readers.get(need.kind) ?? [];
-      list.push(spec.kind);
-      readers.set(need.kind, list);
-    }
-  }
-  const needs = new Map(specs.map((spec) => [spec.kind, spec.needs.map((n) => n.kind)]));
-  const longest = (next: Map<string, string[]>) => {
+  // The kinds that read a kind, and those it reads: the two directions a chain is walked in.
+  const readersOf = (kind: string) => specs.filter((s) => s.needs.some((n) => n.kind === kind)).map((s) => s.kind);
+  const needsOf = (kind: string) => specs.find((s) => s.kind === kind)?.needs.map((n) => n.kind) ?? [];
+  const longest = (next: (kind: string) => string[]) => {
     const memo = new Map<string, number>();
     const walk = (kind: string, path: ReadonlySet<string>): number => {
       const known = memo.get(kind);
       if (known !== undefined) return known;
       if (path.has(kind)) throw new Error(`the stage specs read each other in a cycle through ${kind}`);
       const on = new Set(path).add(kind);
-      const length = (callsModel(kind) ? 1 : 0) + Math.max(0, ...(next.get(kind) ?? []).map((k) => walk(k, on)));
+      const length = (callsModel(kind) ? 1 : 0) + Math.max(0, ...next(kind).map((k) => walk(k, on)));
       memo.set(kind, length);
       return length;
     };
     return (kind: string) => walk(kind, new Set());
   };
-  const heightOf = longest(readers);
-  const depthOf = longest(needs);
+  const heightOf = longest(readersOf);
+  const depthOf = longest(needsOf);
   const out = new Map<string, ChainPosition>();
   for (const spec of specs) {
     if (callsModel(spec.kind)) out.set(spec.kind, { height: heightOf(spec.kind), depth: depthOf(spec.kind) });
