@@ -50,14 +50,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     return { kind: 'postgres', db, pool, connectionString: options.databaseUrl, close: () => pool.end() };
   }
   const dir = options.pgliteDir ?? 'memory://';
+  const onDisk = !dir.startsWith('memory://');
   let unlock = () => {};
-  if (!dir.startsWith('memory://')) {
+  if (onDisk) {
     mkdirSync(dir, { recursive: true });
     unlock = lockDirectory(dir);
   }
   let pglite: PGlite;
   try {
-    if (!dir.startsWith('memory://') && !options.pgliteTemplate) await initializeInChildProcess(dir);
+    if (onDisk && !options.pgliteTemplate) await initializeInChildProcess(dir);
     pglite = await PGlite.create(dir, {
       postgresqlconf: EMBEDDED_POSTGRESQL_CONF,
       ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
