@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../../src/config/settings.ts';
 import { startService } from '../../../src/service.ts';
+import { rawRequest } from '../../support/raw-http.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 let t: TestService;
@@ -32,6 +33,24 @@ describe('ops endpoints', () => {
     expect(t.client).toBeDefined();
     expect(await t.service.localMode()).toBe(true);
     expect(t.database).toBeDefined();
+  });
+
+  it('answers hostile requests to /metrics (NUL bytes, a path walking out, a wrong method) with problems', async () => {
+    const get = (path: string, method = 'GET') => rawRequest(t.baseUrl, { method, path });
+    // A percent-encoded letter is the same route; NUL bytes and a path walking out of it are not.
+    expect((await get('/%6detrics')).body).toContain('process_resident_memory_bytes');
+    for (const [path, status] of [
+      ['/metrics%00', 400],
+      ['/metrics?x=%00', 400],
+      ['/metrics/../v1/projects', 404],
+    ] as const) {
+      const res = await get(path);
+      expect(res.status, path).toBe(status);
+      expect(String(res.headers['content-type']), path).toContain('application/problem+json');
+    }
+    const posted = await get('/metrics', 'POST');
+    expect(posted.status).toBe(405);
+    expect(String(posted.headers['content-type'])).toContain('application/problem+json');
   });
 
   it('serves /metrics, /healthz and /readyz from a worker-only process when METRICS_PORT is set, on loopback by default', async () => {
