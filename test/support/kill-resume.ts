@@ -83,8 +83,19 @@ export interface KillableRun {
   progress: number;
   status: string;
   error: string | null;
-  stages: Array<{ name: string; items: { done: number; pending: number; failed: number } }>;
+  stages: Array<{
+    name: string;
+    items: { done: number; pending: number; failed: number; dropped: number };
+    reasons: Record<string, number>;
+  }>;
 }
+
+/** What a run that did not simply succeed says of itself: its error and each losing stage's reasons. */
+const whyNotSucceeded = (run: KillableRun) =>
+  JSON.stringify({
+    error: run.error,
+    lost: run.stages.filter((s) => s.items.dropped + s.items.failed > 0).map((s) => [s.name, s.reasons]),
+  });
 
 /** Bodies answered by `before` and answered again by `after` (identical requests in flight together are fine). */
 export const repeatedSince = (before: Record<string, number>, after: Record<string, number>) =>
@@ -195,7 +206,7 @@ export async function killAndResume(options: {
     await options.restart();
   }
   const resumed = await finished(runId);
-  expect(resumed.status, resumed.error ?? '').toBe('succeeded');
+  expect(resumed.status, whyNotSucceeded(resumed)).toBe('succeeded');
   for (const s of resumed.stages) expect(s.items.failed, s.name).toBe(0);
 
   const { answeredBodies: answered, promptIdOfBody } = await llm.counters();
@@ -207,7 +218,7 @@ export async function killAndResume(options: {
   // Same config, same seed: an uninterrupted run must produce byte-identical outputs.
   const againId = await startRun();
   const again = await finished(againId);
-  expect(again.status, again.error ?? '').toBe('succeeded');
+  expect(again.status, whyNotSucceeded(again)).toBe('succeeded');
   const first = await artifactsOf(baseUrl, runId);
   const second = await artifactsOf(baseUrl, againId);
   expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
