@@ -143,7 +143,10 @@ export async function killAndResume(options: {
   llm: FakeLlm;
   projectId: string;
   configId: string;
-  /** When to kill, judged on the run's status; a run that ends before a moment ends the kills. */
+  /**
+   * When to kill, judged on the run's status, once the model has answered a call since the kill before; a run that ends
+   * before a moment ends the kills.
+   */
   moments: Array<(run: KillableRun) => boolean>;
   what: string;
   /** Kills the process doing the run's work with SIGKILL and waits for it to exit. */
@@ -185,7 +188,12 @@ export async function killAndResume(options: {
       async () => {
         const s = await status(runId);
         if (s && TERMINAL_RUN_STATUSES.includes(s.status)) return 'ended';
-        return s !== undefined && underWay(s) ? 'reached' : undefined;
+        if (s === undefined || !underWay(s)) return undefined;
+        // A kill must interrupt paid work, or "nothing answered is asked again" proves nothing about it: under load
+        // the run's first stages (ingest, cleaning of a text document) can carry it past a moment before the model
+        // has answered anything.
+        const answered = Object.keys((await llm.counters()).answeredBodies).length;
+        return answered > Object.keys(answeredBeforeKill).length ? 'reached' : undefined;
       },
       { what: `${options.what} (kill ${i + 1})`, timeoutMs: 60_000 },
     ).catch(async (error) => {
