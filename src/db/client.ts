@@ -67,7 +67,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     unlock();
     throw error;
   }
-  yieldBeforeQueries(pglite);
+  oneStatementPerTurn(pglite);
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   const close = async () => {
     try {
@@ -80,23 +80,29 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 /**
- * PGlite runs each query synchronously on this thread and hands its result back as a resolved promise, so a loop of
- * queries (planning 2,000 chunks' related chunks) runs from one microtask to the next without the event loop ever
- * reaching its I/O phase: HTTP requests went unanswered for 90 s. Every query (drizzle's and pg-boss's alike go through
- * these two methods) first waits one macrotask turn, so requests and timers are served between queries.
+ * PGlite runs each query synchronously on this thread and hands its result back as a resolved promise. Its own
+ * mutex hands the database from one waiting query to the next in microtasks, so a queue of queries (planning 2,000
+ * chunks' related chunks, or sixty items settling at once) ran back to back without the event loop ever reaching its
+ * I/O phase: HTTP requests went unanswered for 90 s, and a status poll during a run waited ~300 ms. Here every query,
+ * exec and transaction (drizzle's and pg-boss's alike go through these three methods) joins one line and starts only
+ * in a fresh macrotask after the one before it settled, so at most one statement (or one transaction) runs between two
+ * turns of the event loop. PGlite has one connection, so the line costs no concurrency; a transaction holds it for
+ * its whole length, as PGlite's own mutex does.
  */
-function yieldBeforeQueries(pglite: PGlite): void {
-  const query = pglite.query.bind(pglite);
-  const exec = pglite.exec.bind(pglite);
+function oneStatementPerTurn(pglite: PGlite): void {
+  let line: Promise<unknown> = Promise.resolve();
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  pglite.query = (async (...args: Parameters<PGlite['query']>) => {
-    await turn();
-    return query(...args);
-  }) as PGlite['query'];
-  pglite.exec = (async (...args: Parameters<PGlite['exec']>) => {
-    await turn();
-    return exec(...args);
-  }) as PGlite['exec'];
+  const inLine = <A extends unknown[], R>(method: (...args: A) => Promise<R>) => {
+    const bound = method.bind(pglite);
+    return (...args: A): Promise<R> => {
+      const result = line.then(turn).then(() => bound(...args));
+      line = result.catch(() => {});
+      return result;
+    };
+  };
+  pglite.query = inLine(pglite.query) as PGlite['query'];
+  pglite.exec = inLine(pglite.exec) as PGlite['exec'];
+  pglite.transaction = inLine(pglite.transaction) as PGlite['transaction'];
 }
 
 /** Applies the committed migrations (src/db/migrations); idempotent. */

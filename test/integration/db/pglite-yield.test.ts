@@ -28,4 +28,19 @@ describe.skipIf(usingPostgres)('the embedded database under a long loop of queri
     await loop;
     expect(answeredAt).toBeLessThan(total);
   });
+
+  it('answers a request between queries sent all at once, not once they have all run', async () => {
+    t ??= await startTestService();
+    const { db } = t.database;
+    // Sixty items settling together: PGlite's own lock would hand the database from one to the next without a turn of
+    // the event loop in between.
+    const total = 3000;
+    let done = 0;
+    const queries = Promise.all(Array.from({ length: total }, () => db.execute(sql`select 1`).then(() => done++)));
+    const res = await fetch(`${t.baseUrl}/healthz`);
+    const answeredAt = done;
+    expect(res.status).toBe(200);
+    await queries;
+    expect(answeredAt).toBeLessThan(total);
+  });
 });
