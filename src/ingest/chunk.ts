@@ -5,6 +5,7 @@
  * checked exactly before it is emitted), and every chunk records where it came from in the source text.
  */
 import { createHash } from 'node:crypto';
+import { runInSlices, runToEnd } from '../lib/time-slices.ts';
 import { type Span, sentenceSpans } from './sentences.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
@@ -132,8 +133,11 @@ function longestFit(text: string, start: number, end: number, maxTokens: number,
   return good;
 }
 
-/** Cuts text[span] into units within the bound, going from sentences to words to characters as needed. */
-function unitsOf(
+/**
+ * Cuts text[span] into units within the bound, going from sentences to words to characters as needed. Pausable
+ * after each sentence: a document without blank lines is one paragraph.
+ */
+function* unitsOf(
   text: string,
   span: Span,
   paragraph: number,
@@ -141,7 +145,7 @@ function unitsOf(
   max: number,
   tokenizer: Tokenizer,
   out: Unit[],
-): void {
+): Generator<void, void> {
   const slice = text.slice(span.start, span.end);
   const tokens = tokenizer.count(slice);
   if (tokens <= max) {
@@ -163,7 +167,10 @@ function unitsOf(
     for (const m of slice.matchAll(/\S+/g))
       parts.push({ start: span.start + m.index, end: span.start + m.index + m[0].length });
   }
-  for (const part of parts) unitsOf(text, part, paragraph, (level + 1) as 1 | 2, max, tokenizer, out);
+  for (const part of parts) {
+    yield* unitsOf(text, part, paragraph, (level + 1) as 1 | 2, max, tokenizer, out);
+    if (level === 0) yield;
+  }
 }
 
 interface Rendered {
@@ -236,6 +243,20 @@ function single(doc: ChunkableText, c: Span & { text: string; tokens: number }):
 const DROP_REASON = `shorter than ${MIN_CHUNK_CHARS} characters`;
 
 export function chunkDocument(doc: ChunkableText, maxTokens: number, tokenizer: Tokenizer): ChunkResult {
+  return runToEnd(chunkSteps(doc, maxTokens, tokenizer));
+}
+
+/** `chunkDocument` with the event loop served every few milliseconds (a long document takes hundreds of them). */
+export function chunkDocumentInSlices(
+  doc: ChunkableText,
+  maxTokens: number,
+  tokenizer: Tokenizer,
+): Promise<ChunkResult> {
+  return runInSlices(chunkSteps(doc, maxTokens, tokenizer));
+}
+
+/** The chunking, pausable after each paragraph is cut into units and after each chunk is packed. */
+function* chunkSteps(doc: ChunkableText, maxTokens: number, tokenizer: Tokenizer): Generator<void, ChunkResult> {
   if (!Number.isInteger(maxTokens) || maxTokens < MIN_MAX_TOKENS) {
     throw new RangeError(`maxTokens must be an integer ≥ ${MIN_MAX_TOKENS}, got ${maxTokens}`);
   }
@@ -244,9 +265,10 @@ export function chunkDocument(doc: ChunkableText, maxTokens: number, tokenizer: 
   const whole = fitsWhole(text, paragraphs, maxTokens, tokenizer);
   if (whole) return single(doc, whole);
   const units: Unit[] = [];
-  paragraphs.forEach((p, i) => {
-    unitsOf(text, p, i, 0, maxTokens, tokenizer, units);
-  });
+  for (const [i, p] of paragraphs.entries()) {
+    yield* unitsOf(text, p, i, 0, maxTokens, tokenizer, units);
+    yield;
+  }
 
   const costs = joinCosts(tokenizer);
   const chunks: Chunk[] = [];
@@ -278,6 +300,7 @@ export function chunkDocument(doc: ChunkableText, maxTokens: number, tokenizer: 
       chunks.push({ text: chunkText, metadata: doc.metadata, index: chunks.length, start, end, tokens });
     }
     from = to;
+    yield;
   }
   return { chunks, dropped };
 }

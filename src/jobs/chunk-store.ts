@@ -15,7 +15,7 @@ import {
   lexemesOfChunks,
   rankChunksFor,
 } from '../db/queries/chunks.ts';
-import { CHUNKER_VERSION, chunkDocument, chunkSetKeyFor } from '../ingest/chunk.ts';
+import { CHUNKER_VERSION, chunkDocumentInSlices, chunkSetKeyFor } from '../ingest/chunk.ts';
 import { fuseRankings } from '../ingest/rank-fusion.ts';
 import { selectQueryTerms } from '../ingest/related-terms.ts';
 import { defaultTokenizer } from '../ingest/tokenizer.ts';
@@ -30,7 +30,7 @@ export async function ensureChunkSet(deps: Pick<StageDeps, 'db'>, text: string, 
   const docHash = sha256Hex(text);
   const key = chunkSetKeyFor(docHash, maxTokens, tokenizer.name);
   if (await getChunkSet(deps.db, key)) return key;
-  const result = chunkDocument({ text, metadata: '' }, maxTokens, tokenizer);
+  const result = await chunkDocumentInSlices({ text, metadata: '' }, maxTokens, tokenizer);
   await insertChunkSet(
     deps.db,
     { key, docHash, maxTokens, droppedCount: result.dropped.length },

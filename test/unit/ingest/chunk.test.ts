@@ -4,6 +4,7 @@ import {
   CHUNKER_VERSION,
   type ChunkResult,
   chunkDocument,
+  chunkDocumentInSlices,
   chunkSetKeyFor,
   MIN_CHUNK_CHARS,
   paragraphSpans,
@@ -143,6 +144,23 @@ describe('chunkDocument', () => {
     const words: Tokenizer = { name: 'words', count: (s) => s.split(/\s+/).filter(Boolean).length };
     const text = randomDocument('other-tokenizer');
     expectSound(text, chunkDocument({ text, metadata: '' }, 50, words), 50, words);
+  });
+});
+
+describe('chunkDocumentInSlices', () => {
+  it('gives what chunkDocument gives, serving the event loop while a long one-paragraph document is cut', async () => {
+    // No blank line anywhere: one paragraph of ~12,000 sentences (tens of milliseconds of work), so the pauses between sentences are what count.
+    const text = Array.from({ length: 12_000 }, (_, i) => `Sentence ${i} is about the training of squads.`).join(' ');
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    try {
+      const sliced = await chunkDocumentInSlices({ text, metadata: 'm' }, 64, tokenizer);
+      expect(sliced).toEqual(chunkDocument({ text, metadata: 'm' }, 64, tokenizer));
+      expectSound(text, sliced, 64);
+    } finally {
+      clearInterval(counting);
+    }
+    expect(turns).toBeGreaterThan(0);
   });
 });
 
