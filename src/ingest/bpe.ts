@@ -14,6 +14,8 @@ export interface BpeModel {
   encode(piece: string): Int32Array;
   /** Same as `encode(piece).length`, without materialising the ids. */
   count(piece: string): number;
+  /** UTF-16 length of the longest token's text (a byte token covers less than a character). */
+  longestToken: number;
 }
 
 interface Tables {
@@ -24,6 +26,7 @@ interface Tables {
   pair: Map<number, number>;
   rank: Float64Array;
   result: Int32Array;
+  longestToken: number;
 }
 
 function buildTables(): Tables {
@@ -56,7 +59,11 @@ function buildTables(): Tables {
   }
   const charId = new Map<string, number>();
   for (const [token, id] of vocabByString) if ([...token].length === 1) charId.set(token, id);
-  return { vocabSize, charId, byteId, pair, rank, result };
+  let longestToken = 1;
+  for (const token of vocabByString.keys()) {
+    if (!/^<0x[0-9A-F]{2}>$/.test(token)) longestToken = Math.max(longestToken, token.length);
+  }
+  return { vocabSize, charId, byteId, pair, rank, result, longestToken };
 }
 
 const encoder = new TextEncoder();
@@ -169,5 +176,6 @@ export function mistralBpe(): BpeModel {
   return {
     encode: (piece) => runMerges(t, initialIds(t, piece)),
     count: (piece) => runMerges(t, initialIds(t, piece)).length,
+    longestToken: t.longestToken,
   };
 }

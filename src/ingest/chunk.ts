@@ -147,7 +147,9 @@ function* unitsOf(
   out: Unit[],
 ): Generator<void, void> {
   const slice = text.slice(span.start, span.end);
-  const tokens = tokenizer.count(slice);
+  // A span too long to fit even in the longest tokens is cut without being counted whole.
+  const tokens =
+    (tokenizer.fewestTokens?.(slice.length) ?? 0) > max ? Number.POSITIVE_INFINITY : tokenizer.count(slice);
   if (tokens <= max) {
     out.push({ start: span.start, end: span.end, paragraph, tokens });
     return;

@@ -19,6 +19,11 @@ export interface Tokenizer {
    * reading the parts again. The chunker prices a chunk of paragraphs with it instead of recounting the chunk.
    */
   countJoined?(parts: readonly string[], counts: readonly number[], separator: string): number;
+  /**
+   * Optional: a lower bound on `count(text)` for every text of `length` UTF-16 units. The chunker cuts a span it
+   * cannot fit without counting it first (a one-paragraph document was counted whole for nothing).
+   */
+  fewestTokens?(length: number): number;
 }
 
 const SPACE = 0x20;
@@ -48,6 +53,11 @@ export class SentencePieceCounter implements Tokenizer {
     readonly name: string,
     private readonly bpe: BpeModel,
   ) {}
+
+  /** BOS, then tokens of at most `longestToken` units each covering the text (and the dummy prefix space). */
+  fewestTokens(length: number): number {
+    return length === 0 ? 0 : 1 + Math.ceil(length / this.bpe.longestToken);
+  }
 
   count(text: string): number {
     const n = text.length;

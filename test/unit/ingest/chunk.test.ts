@@ -164,6 +164,26 @@ describe('chunkDocumentInSlices', () => {
   });
 });
 
+describe('chunkDocument with a lower bound on counts', () => {
+  it('cuts a paragraph that cannot fit without counting it whole, and chunks exactly as without the bound', () => {
+    const text = Array.from({ length: 400 }, (_, i) => `Sentence ${i} is about the training of squads.`).join(' ');
+    const counted: number[] = [];
+    const spying: Tokenizer = {
+      name: 'spying',
+      count: (s) => {
+        counted.push(s.length);
+        return tokenizer.count(s);
+      },
+      fewestTokens: (length) => tokenizer.fewestTokens?.(length) ?? 0,
+    };
+    const withBound = chunkDocument({ text, metadata: '' }, 64, spying);
+    expect(counted).not.toContain(text.length);
+    expect(withBound).toEqual(
+      chunkDocument({ text, metadata: '' }, 64, { name: 'plain', count: (s) => tokenizer.count(s) }),
+    );
+  });
+});
+
 describe('paragraphSpans', () => {
   it('splits on lines holding only whitespace and trims', () => {
     const text = ' a\nb \n\t\n c \r\n\r\n\n d';

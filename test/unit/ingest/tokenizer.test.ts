@@ -81,6 +81,21 @@ describe('default tokenizer', () => {
     }
   });
 
+  it('never counts fewer tokens than its lower bound, runs of spaces (its longest tokens) included', () => {
+    const t = defaultTokenizer();
+    const random = seededRandom('fewest-tokens');
+    const alphabet = [' ', '▁', '                ', 'a', 'the ', '\n', '中文', '😀', '----------------', 'ation'];
+    const texts = [...tricky, ' '.repeat(64), '▁'.repeat(48), '-'.repeat(300)];
+    for (let i = 0; i < 300; i++) {
+      let s = '';
+      const length = random.int(1, 200);
+      while (s.length < length) s += random.pick(alphabet);
+      texts.push(s);
+    }
+    for (const s of texts) expect(t.fewestTokens?.(s.length), JSON.stringify(s)).toBeLessThanOrEqual(t.count(s));
+    expect(t.fewestTokens?.(0)).toBe(0);
+  });
+
   it('counts long unbroken strings exactly without the library’s memory blow-up', () => {
     const t = defaultTokenizer();
     const random = seededRandom('base64');
