@@ -62,8 +62,11 @@ export function renderConversation(
 
 /**
  * Segments of a conversation whose messages each say whether they are trained on. Adjacent segments with the same
- * label are merged. Throws when the template is not prefix-stable (rendering more messages rewrites earlier text),
- * since no honest masking exists then.
+ * label are merged. Throws when the template is not prefix-stable where the label changes (rendering more messages
+ * rewrites text before the cut), since no honest masking exists then.
+ *
+ * The conversation is rendered only up to where the label changes (and to its end), not after every message: a RAG
+ * record of 20 turns with three runs of labels is rendered 4 times instead of 21, each time whole.
  */
 export function renderSegments(
   template: string,
@@ -73,13 +76,14 @@ export function renderSegments(
   const segments: Segment[] = [];
   let before = renderConversation(template, [], kwargs);
   if (before !== '') segments.push({ label: false, text: before });
-  for (let i = 0; i < messages.length; i++) {
-    const after = renderConversation(template, messages.slice(0, i + 1), kwargs);
+  for (let end = 1; end <= messages.length; end++) {
+    const label = (messages[end - 1] as { label: boolean }).label;
+    if (end < messages.length && (messages[end] as { label: boolean }).label === label) continue;
+    const after = renderConversation(template, messages.slice(0, end), kwargs);
     if (!after.startsWith(before)) {
       throw new Error('the chat template rewrites earlier turns when a turn is added, so turns cannot be masked');
     }
     const text = after.slice(before.length);
-    const label = (messages[i] as { label: boolean }).label;
     const last = segments.at(-1);
     if (last && last.label === label) last.text += text;
     else if (text !== '') segments.push({ label, text });

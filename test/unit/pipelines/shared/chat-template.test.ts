@@ -63,6 +63,32 @@ describe('renderSegments', () => {
     }
   });
 
+  it('cuts where the label changes exactly as cutting after every message would', () => {
+    // A RAG record's shape: a masked system turn, one member's pairs trained on, the other members' not.
+    const labels = [false, false, false, true, true, false, false, true, true, true, false];
+    const turns = labels.map((label, i) => ({
+      role: i === 0 ? ('system' as const) : i % 2 === 1 ? ('user' as const) : ('assistant' as const),
+      content: `turn ${i}`,
+      label,
+    }));
+    const kwargs = { bos_token: '<s>', eos_token: '</s>' };
+    for (const template of [ATK_TEMPLATE, CHATML_TEMPLATE, ZEPHYR]) {
+      // Per message: each turn's own text, then adjacent turns of one label merged.
+      const perMessage: Array<{ label: boolean; text: string }> = [];
+      let before = renderConversation(template, [], kwargs);
+      if (before) perMessage.push({ label: false, text: before });
+      for (let i = 1; i <= turns.length; i++) {
+        const after = renderConversation(template, turns.slice(0, i), kwargs);
+        const label = (turns[i - 1] as { label: boolean }).label;
+        const last = perMessage.at(-1);
+        if (last?.label === label) last.text += after.slice(before.length);
+        else perMessage.push({ label, text: after.slice(before.length) });
+        before = after;
+      }
+      expect(renderSegments(template, turns, kwargs)).toEqual(perMessage);
+    }
+  });
+
   it('refuses a template that rewrites earlier turns', () => {
     const unstable = '{% for m in messages %}{{ m.content }}{% endfor %}{{ messages | length }}';
     expect(() =>
