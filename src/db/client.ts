@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -11,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { lockDirectory } from './directory-lock.ts';
 import { EMBEDDED_POSTGRESQL_CONF, initializeInChildProcess } from './pglite-memory.ts';
+import { asPglite, type EmbeddedDatabase, PgliteThread } from './pglite-thread.ts';
 import * as schema from './schema/index.ts';
 
 /** drizzle's SQL tag, for the queue's transaction adapter (drizzle itself stays inside src/db). */
@@ -21,13 +21,13 @@ export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
 /**
- * An open database. `raw` is what the queue needs: pg-boss talks to PGlite through its own adapter and to
- * PostgreSQL through a connection string (it keeps its own pool).
+ * An open database. `pglite` (the embedded database's thread) or `connectionString` is what the queue needs: pg-boss
+ * talks to PGlite through its own adapter and to PostgreSQL through a connection string (it keeps its own pool).
  */
 export type Database = {
   db: Db;
   close(): Promise<void>;
-} & ({ kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; pool: pg.Pool; connectionString: string });
+} & ({ kind: 'pglite'; pglite: EmbeddedDatabase } | { kind: 'postgres'; pool: pg.Pool; connectionString: string });
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -56,19 +56,18 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     mkdirSync(dir, { recursive: true });
     unlock = lockDirectory(dir);
   }
-  let pglite: PGlite;
+  let pglite: PgliteThread;
   try {
     if (onDisk && !options.pgliteTemplate) await initializeInChildProcess(dir);
-    pglite = await PGlite.create(dir, {
-      postgresqlconf: EMBEDDED_POSTGRESQL_CONF,
-      ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
+    pglite = await PgliteThread.create(dir, {
+      conf: EMBEDDED_POSTGRESQL_CONF,
+      ...(options.pgliteTemplate ? { template: options.pgliteTemplate } : {}),
     });
   } catch (error) {
     unlock();
     throw error;
   }
-  oneStatementPerTurn(pglite);
-  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  const db = drizzlePglite(asPglite(pglite), { schema }) as unknown as Db;
   const close = async () => {
     try {
       await pglite.close();
@@ -77,32 +76,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   };
   return { kind: 'pglite', db, pglite, close };
-}
-
-/**
- * PGlite runs each query synchronously on this thread and hands its result back as a resolved promise. Its own
- * mutex hands the database from one waiting query to the next in microtasks, so a queue of queries (planning 2,000
- * chunks' related chunks, or sixty items settling at once) ran back to back without the event loop ever reaching its
- * I/O phase: HTTP requests went unanswered for 90 s, and a status poll during a run waited ~300 ms. Here every query,
- * exec and transaction (drizzle's and pg-boss's alike go through these three methods) joins one line and starts only
- * in a fresh macrotask after the one before it settled, so at most one statement (or one transaction) runs between two
- * turns of the event loop. PGlite has one connection, so the line costs no concurrency; a transaction holds it for
- * its whole length, as PGlite's own mutex does.
- */
-function oneStatementPerTurn(pglite: PGlite): void {
-  let line: Promise<unknown> = Promise.resolve();
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const inLine = <A extends unknown[], R>(method: (...args: A) => Promise<R>) => {
-    const bound = method.bind(pglite);
-    return (...args: A): Promise<R> => {
-      const result = line.then(turn).then(() => bound(...args));
-      line = result.catch(() => {});
-      return result;
-    };
-  };
-  pglite.query = inLine(pglite.query) as PGlite['query'];
-  pglite.exec = inLine(pglite.exec) as PGlite['exec'];
-  pglite.transaction = inLine(pglite.transaction) as PGlite['transaction'];
 }
 
 /** Applies the committed migrations (src/db/migrations); idempotent. */

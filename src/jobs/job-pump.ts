@@ -150,9 +150,9 @@ export class JobPump {
 
   /**
    * A job's completion goes out with the others that finish within COMPLETE_WINDOW_MS, one statement per queue: a
-   * statement per job was most of a run's queue statements (3,148 of ~5,200 in the composition bench), and on the
-   * embedded database every statement runs on the service's one thread. Until then the job stays active, which only matters if this process dies meanwhile: the job
-   * then runs again and finds its item already settled.
+   * statement per job was most of a run's queue statements (3,148 of ~5,200 in the composition bench), and every
+   * statement costs the service's thread its building and sending. Until then the job stays active, which only
+   * matters if this process dies meanwhile: the job then runs again and finds its item already settled.
    */
   private markComplete(queue: string, id: string): void {
     const ids = this.finished.get(queue) ?? [];

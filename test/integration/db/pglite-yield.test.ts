@@ -1,7 +1,7 @@
 /**
- * The embedded database runs queries on the service's own thread: a long loop of queries (planning thousands of
- * chunks) must still let the server answer requests between them, not after the loop (it once left requests
- * unanswered for 90 s). PGlite only: PostgreSQL answers over sockets, which yield by nature.
+ * A long loop of queries (planning thousands of chunks), or thousands sent at once, must still let the server answer
+ * requests while it runs, not after (it once left requests unanswered for 90 s, when PGlite ran on the service's own
+ * thread; it now has a thread of its own). PGlite only: PostgreSQL answers over sockets, which yield by nature.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from '../../../src/db/client.ts';
@@ -32,8 +32,8 @@ describe.skipIf(usingPostgres)('the embedded database under a long loop of queri
   it('answers a request between queries sent all at once, not once they have all run', async () => {
     t ??= await startTestService();
     const { db } = t.database;
-    // Sixty items settling together: PGlite's own lock would hand the database from one to the next without a turn of
-    // the event loop in between.
+    // Sixty items settling together: with PGlite on this thread, its lock handed the database from one to the next
+    // without a turn of the event loop in between.
     const total = 3000;
     let done = 0;
     const queries = Promise.all(Array.from({ length: total }, () => db.execute(sql`select 1`).then(() => done++)));
