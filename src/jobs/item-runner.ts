@@ -60,6 +60,10 @@ export const noLlmPort: LlmPort = {
   call: async () => ({ ok: false, reason: 'this stage has no LLM endpoint configured' }),
 };
 
+/** Why an item's job kept failing when no run of it recorded an error: its worker never came back to say. */
+export const WORKER_LOST =
+  'its worker stopped while processing it (killed, crashed, or its heartbeat lapsed), every time';
+
 export interface ItemLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -169,10 +173,24 @@ export class ItemRunner {
     );
   }
 
-  /** Dead-letter handler: the job failed every attempt. */
+  /**
+   * Dead-letter handler: the job failed every attempt. An item that never recorded an error of its own (no attempt
+   * counted) did not fail: every run of its job ended with its worker gone (killed, crashed, or its heartbeat
+   * lapsed), and five kills of a worker could use up an item's retries that way. It gets one more round, counted as
+   * an attempt, so an item that takes its worker down every time still ends, failed, with that said.
+   */
   async markFailed(data: ItemPayload): Promise<void> {
     const item = await getItem(this.deps.db, data.runId, data.stage, data.key);
     if (item?.state !== 'pending') return;
+    if (item.attempts === 0) {
+      const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);
+      if (stage) {
+        await recordItemAttemptError(this.deps.db, data, WORKER_LOST, 1);
+        await this.queue.send(jobs.stageItem(stage.kind), data);
+        this.log.warn({ ...data }, 'item sent again: every run of its job lost its worker');
+        return;
+      }
+    }
     const reason = `failed after ${item.attempts} attempts: ${item.reason ?? 'unknown error'}`;
     if (await recordItemOutcome(this.deps.db, data.runId, data.stage, data.key, { state: 'failed', reason })) {
       const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);

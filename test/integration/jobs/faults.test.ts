@@ -1,13 +1,17 @@
 /**
  * Runs under faults, with stand-in stages whose items the test controls: an item that always throws is retried and
- * then recorded as failed with its error (the run still finishes and says so); a cancel stops a run in progress,
+ * then recorded as failed with its error (the run still finishes and says so); an item whose job only ever lost its
+ * worker gets one more round before it fails; a cancel stops a run in progress,
  * aborts its items' work, and a second cancel is refused; a graceful stop lets an item in flight finish.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getItem } from '../../../src/db/queries/run-items.ts';
+import { WORKER_LOST } from '../../../src/jobs/item-runner.ts';
+import { jobs } from '../../../src/jobs/job-definitions.ts';
 import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
-import { standInStage } from '../../support/stand-in-stage.ts';
+import { itemKey, standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
@@ -88,6 +92,52 @@ describe('faults', () => {
     expect(reason).toMatch(/^failed after 2 attempts: the stand-in stage broke on item 2/);
     const events = await t.client.GET('/v1/runs/{id}/events', { params: { path: { id: runId }, query: {} } });
     expect(eventItems(events.data).some((e) => e.type === 'item.failed' && e.stage === 'test_items')).toBe(true);
+  });
+
+  it('gives an item whose job lost its worker every time one more round, then fails it saying so', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    behaviour = async (n) => {
+      if (n === 1) await held;
+    };
+    const runId = await startRun();
+    const item1 = { runId, stage: 'test_items', key: itemKey(1) };
+    const stored = async () => getItem(t.database.db, runId, 'test_items', itemKey(1));
+    await waitFor(async () => ((await stored())?.state === 'pending' && attempts.get(1) ? true : undefined), {
+      what: 'item 1 to be in work',
+    });
+    // As pg-boss does once an item's job has failed every retry without the item recording an error of its own
+    // (each run ended with its worker killed): the item is not failed but sent again, one attempt counted.
+    await t.service.queue.send(jobs.deadItem, item1);
+    const counted = await waitFor(
+      async () => {
+        const item = await stored();
+        return item && item.attempts === 1 ? item : undefined;
+      },
+      { what: 'the lost runs to be counted' },
+    );
+    expect(counted).toMatchObject({ state: 'pending', reason: WORKER_LOST });
+    // The second round lost its worker every time too: now the item fails, and says why.
+    await t.service.queue.send(jobs.deadItem, item1);
+    const failed = await waitFor(
+      async () => {
+        const item = await stored();
+        return item?.state === 'failed' ? item : undefined;
+      },
+      { what: 'item 1 to fail' },
+    );
+    expect(failed.reason).toBe(`failed after 1 attempts: ${WORKER_LOST}`);
+    release();
+    const finished = await waitFor(
+      async () => {
+        const s = await status(runId);
+        return s && TERMINAL_RUN_STATUSES.includes(s.status) ? s : undefined;
+      },
+      { what: 'the run to finish', timeoutMs: 60_000 },
+    );
+    expect(finished.stages.find((s) => s.name === 'test_items')?.items).toMatchObject({ done: 3, failed: 1 });
   });
 
   it('cancels a run in progress: its items are aborted, nothing more is recorded, and a second cancel is refused', async () => {
