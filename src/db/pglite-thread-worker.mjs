@@ -28,6 +28,11 @@ function rawParsers(rawTypes) {
   return Object.fromEntries(rawTypes.map((oid) => [oid, (value) => value]));
 }
 
+/** What of a result crosses the thread: rows, their fields, and the count a write changed. */
+function plain(result) {
+  return { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows };
+}
+
 async function handle(message) {
   switch (message.op) {
     case 'open': {
@@ -42,13 +47,10 @@ async function handle(message) {
         ...(message.rowMode ? { rowMode: message.rowMode } : {}),
         ...(parsers ? { parsers } : {}),
       });
-      return { result: { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows } };
+      return { result: plain(result) };
     }
     case 'exec': {
-      const results = await pglite.exec(message.sql);
-      return {
-        result: results.map((r) => ({ rows: r.rows, fields: r.fields, affectedRows: r.affectedRows })),
-      };
+      return { result: (await pglite.exec(message.sql)).map(plain) };
     }
     case 'dump': {
       const file = await pglite.dumpDataDir(message.compression ?? 'none');

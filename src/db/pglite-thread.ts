@@ -73,7 +73,7 @@ export class PgliteThread implements EmbeddedDatabase {
 
   async exec(sql: string): Promise<Array<Results>> {
     await this.outsideTransactions();
-    return (await this.send({ op: 'exec', sql })) as Array<Results>;
+    return this.execNow(sql);
   }
 
   async transaction<T>(callback: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -89,9 +89,9 @@ export class PgliteThread implements EmbeddedDatabase {
     const tx = {
       query: <R>(sql: string, params?: unknown[], options?: QueryOptions) =>
         this.statement<R>(sql, params ?? [], options),
-      exec: (sql: string) => this.send({ op: 'exec', sql }) as Promise<Array<Results>>,
+      exec: (sql: string) => this.execNow(sql),
       rollback: async () => {
-        await this.send({ op: 'exec', sql: 'ROLLBACK' });
+        await this.execNow('ROLLBACK');
         closed = true;
       },
       get closed() {
@@ -99,12 +99,12 @@ export class PgliteThread implements EmbeddedDatabase {
       },
     } as unknown as Transaction;
     try {
-      await this.send({ op: 'exec', sql: 'BEGIN' });
+      await this.execNow('BEGIN');
       const result = await callback(tx);
-      if (!closed) await this.send({ op: 'exec', sql: 'COMMIT' });
+      if (!closed) await this.execNow('COMMIT');
       return result;
     } catch (error) {
-      if (!closed) await this.send({ op: 'exec', sql: 'ROLLBACK' }).catch(() => {});
+      if (!closed) await this.execNow('ROLLBACK').catch(() => {});
       throw error;
     } finally {
       closed = true;
@@ -133,6 +133,11 @@ export class PgliteThread implements EmbeddedDatabase {
   /** Waits until no transaction holds the database (one may start while the last one ends). */
   private async outsideTransactions(): Promise<void> {
     while (this.open) await this.open;
+  }
+
+  /** Runs SQL text now, without waiting for a transaction: for the transaction's own statements. */
+  private execNow(sql: string): Promise<Array<Results>> {
+    return this.send({ op: 'exec', sql }) as Promise<Array<Results>>;
   }
 
   private async statement<T>(sql: string, params: unknown[], options: QueryOptions = {}): Promise<Results<T>> {

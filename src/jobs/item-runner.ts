@@ -182,8 +182,8 @@ export class ItemRunner {
   async markFailed(data: ItemPayload): Promise<void> {
     const item = await getItem(this.deps.db, data.runId, data.stage, data.key);
     if (item?.state !== 'pending') return;
+    const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);
     if (item.attempts === 0) {
-      const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);
       if (stage) {
         await recordItemAttemptError(this.deps.db, data, WORKER_LOST, 1);
         await this.queue.send(jobs.stageItem(stage.kind), data);
@@ -193,7 +193,6 @@ export class ItemRunner {
     }
     const reason = `failed after ${item.attempts} attempts: ${item.reason ?? 'unknown error'}`;
     if (await recordItemOutcome(this.deps.db, data.runId, data.stage, data.key, { state: 'failed', reason })) {
-      const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);
       this.metrics.itemSettled(stage?.kind ?? data.stage, 'failed');
       await appendEvent(this.deps.db, data.runId, 'item.failed', { key: data.key, reason }, data.stage);
       this.log.warn({ ...data, reason }, 'item failed');
