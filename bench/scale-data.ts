@@ -29,8 +29,10 @@ interface ServiceChild {
   base: string;
   /** Peak resident set size so far, in MB (VmHWM). */
   peakRssMb(): Promise<number>;
-  /** The largest V8 heap (used) and external memory seen in /metrics since start, in MB. */
+  /** The largest V8 heap (used) and external memory seen in /metrics since start (or the last `markPeaks`), in MB. */
   memoryParts(): string;
+  /** Starts the peaks over from now (the kernel's VmHWM too, through clear_refs), to measure one phase alone. */
+  markPeaks(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,14 @@ async function startServiceChild(dataDir: string): Promise<ServiceChild> {
     const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text ?? '')?.[1] ?? 0) / MB;
     parts.heap = Math.max(parts.heap, mb('nodejs_heap_size_used_bytes'));
     parts.external = Math.max(parts.external, mb('nodejs_external_memory_bytes'));
+    // BENCH_MEMORY_TRACE: a line per sample, to see which phase the peaks belong to.
+    if (process.env.BENCH_MEMORY_TRACE) {
+      const rss = mb('process_resident_memory_bytes');
+      const at = (performance.now() / 1000).toFixed(1);
+      console.log(
+        `  [memory ${at} s] rss ${rss.toFixed(0)} heap ${mb('nodejs_heap_size_used_bytes').toFixed(0)} external ${mb('nodejs_external_memory_bytes').toFixed(0)} MB`,
+      );
+    }
   }, 250);
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
@@ -66,6 +76,12 @@ async function startServiceChild(dataDir: string): Promise<ServiceChild> {
     memoryParts: () =>
       `largest V8 heap used ${parts.heap.toFixed(0)} MB, external ${parts.external.toFixed(0)} MB ` +
       '(the embedded database is external memory)',
+    async markPeaks() {
+      parts.heap = 0;
+      parts.external = 0;
+      // "5" resets the peak RSS to the current RSS (Linux 4.0+); where that is refused the peak stays since start.
+      await writeFile(`/proc/${child.pid}/clear_refs`, '5').catch(() => {});
+    },
     async stop() {
       clearInterval(sampler);
       child.kill('SIGTERM');
@@ -198,14 +214,23 @@ export async function benchScalePlan(): Promise<void> {
       pretrainingConfigYaml(fake.url, { concurrency: 64, repvarChunkSize: 300, factualChunkSize: 300 }),
       'application/yaml',
     );
+    const beforeRun = await service.peakRssMb();
+    const ingestParts = service.memoryParts();
+    await service.markPeaks();
     const started = performance.now();
     const run = await post(base, `/v1/projects/${project.id}/runs`, { config_id: config.id });
     type Stage = { name: string; state: string; items: { total: number } };
     let stages: Stage[] = [];
     let lastReport = performance.now();
+    let lastStates = '';
     for (;;) {
       const status = (await (await fetch(`${base}/v1/runs/${run.id}`)).json()) as { status: string; stages: Stage[] };
       stages = status.stages.filter((s) => CHUNK_STAGES.test(s.name));
+      if (process.env.BENCH_MEMORY_TRACE) {
+        const states = stages.map((s) => `${s.name}:${s.state}`).join(' ');
+        if (states !== lastStates) console.log(`  [stages ${(performance.now() / 1000).toFixed(1)} s] ${states}`);
+        lastStates = states;
+      }
       if (stages.length > 0 && stages.every((s) => s.state !== 'pending' && s.state !== 'planning')) break;
       if (performance.now() - lastReport > 10_000) {
         lastReport = performance.now();
@@ -240,8 +265,8 @@ export async function benchScalePlan(): Promise<void> {
       );
     }
     console.log(`all planned      ${seconds.toFixed(1)} s after the run was created`);
-    console.log(`service          peak RSS ${peak.toFixed(0)} MB`);
-    console.log(`                 ${service.memoryParts()}`);
+    console.log(`service          peak RSS ${beforeRun.toFixed(0)} MB up to the run (upload), ${ingestParts}`);
+    console.log(`                 peak RSS ${peak.toFixed(0)} MB from the run's start, ${service.memoryParts()}`);
   } finally {
     await service?.stop();
     await fake.close();

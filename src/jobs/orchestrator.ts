@@ -21,8 +21,9 @@ import {
   transitionStage,
 } from '../db/queries/runs.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { pages } from '../lib/pages.ts';
 import { outcomeDocument } from '../lib/run-outcome.ts';
-import { isItemStage } from '../pipelines/stage.ts';
+import { isItemStage, type PlannedItem } from '../pipelines/stage.ts';
 import { jobs } from './job-definitions.ts';
 import { certainLoss, runOutcome, stageVerdict } from './outcome.ts';
 import type { JobQueue } from './queue.ts';
@@ -34,6 +35,8 @@ import type { StageRegistry } from './stage-registry.ts';
 const settledOk = new Set(['succeeded', 'skipped']);
 /** Room in item positions for the items planned from one instance of a flowing stage's source. */
 const FLOW_POSITIONS = 10_000_000;
+/** Items written (one statement) and sent per page while a stage plans. */
+const PLAN_PAGE = 500;
 
 export class Orchestrator {
   constructor(
@@ -146,18 +149,16 @@ export class Orchestrator {
       const { config } = await getConfigForRun(this.deps, run);
       const info = runInfo(run, stage, config);
       // A finish stage has no items: it goes straight to finishing once planned.
-      const items = isItemStage(definition)
-        ? await definition.plan(createPlanContext(this.deps, info, runStore(this.deps, info)))
-        : [];
-      await insertItems(db, run.id, stage.name, items);
-      const pending = await pendingItemKeys(db, run.id, stage.name);
-      await this.queue.sendMany(
-        jobs.stageItem(stage.kind),
-        pending.map((key) => ({ runId: run.id, stage: stage.name, key })),
-      );
+      const planned = isItemStage(definition)
+        ? await this.writeAndSend(
+            run,
+            stage,
+            definition.plan(createPlanContext(this.deps, info, runStore(this.deps, info))),
+            0,
+          )
+        : 0;
       await transitionStage(db, run.id, stage.name, ['planning'], 'running');
-      await appendEvent(db, run.id, 'stage.planned', { items: items.length }, stage.name);
-      if (pending.length > 0) this.onEnqueued();
+      await appendEvent(db, run.id, 'stage.planned', { items: planned }, stage.name);
     } catch (error) {
       await this.failStage(run, stage, `planning failed: ${errorMessage(error)}`);
     }
@@ -165,9 +166,44 @@ export class Orchestrator {
   }
 
   /**
+   * Writes a stage's items as its plan gives them, a page at a time, and sends a job for each page's pending items
+   * before the next page is planned: the stage's items are never all in memory, and its first items are at work
+   * while the rest are planned. Positions count from `first` in plan order, so a re-plan after a crash numbers every
+   * item as before (and inserts nothing that exists; an item sent twice is processed once). Returns the item count.
+   */
+  private async writeAndSend(
+    run: RunRow,
+    stage: StageRow,
+    items: AsyncIterable<PlannedItem<unknown>>,
+    first: number,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
+    const { db } = this.deps;
+    let count = 0;
+    for await (const page of pages(items, PLAN_PAGE)) {
+      if (count + page.length > limit) throw new Error(`more than ${limit} items from one instance it plans from`);
+      await insertItems(db, run.id, stage.name, page, first + count);
+      count += page.length;
+      const pending = await pendingItemKeys(
+        db,
+        run.id,
+        stage.name,
+        page.map((item) => item.key),
+      );
+      if (pending.length === 0) continue;
+      await this.queue.sendMany(
+        jobs.stageItem(stage.kind),
+        pending.map((key) => ({ runId: run.id, stage: stage.name, key })),
+      );
+      this.onEnqueued();
+    }
+    return count;
+  }
+
+  /**
    * Plans a flowing stage's items from each instance it needs that has finished since the last pass, sends them, and
-   * records the instance as planned from (last, so a crash in between plans it again: the items are keyed, and an item
-   * sent twice is processed once). Returns whether it planned anything.
+   * records the instance as planned from (last, so a crash in between plans it again). Returns whether it planned
+   * anything.
    */
   private async planFlow(run: RunRow, stage: StageRow, flow: StageRow[]): Promise<boolean> {
     const { db } = this.deps;
@@ -179,20 +215,12 @@ export class Orchestrator {
     const info = runInfo(run, stage, config);
     const ctx = createPlanContext(this.deps, info, runStore(this.deps, info));
     for (const source of due) {
-      const items = await definition.planFrom.plan(ctx, source.params);
       // Positions by the source's place among the stage's needs, so item order does not depend on finishing order.
       const first = stage.dependsOn.indexOf(source.name) * FLOW_POSITIONS;
-      if (items.length > FLOW_POSITIONS) throw new Error(`${source.name} gave more than ${FLOW_POSITIONS} items`);
-      await insertItems(db, run.id, stage.name, items, first);
-      const pending = new Set(await pendingItemKeys(db, run.id, stage.name));
-      const keys = items.map((i) => i.key).filter((key) => pending.has(key));
-      await this.queue.sendMany(
-        jobs.stageItem(stage.kind),
-        keys.map((key) => ({ runId: run.id, stage: stage.name, key })),
-      );
+      const items = definition.planFrom.plan(ctx, source.params);
+      const planned = await this.writeAndSend(run, stage, items, first, FLOW_POSITIONS);
       await markPlannedFrom(db, run.id, stage.name, source.name);
-      await appendEvent(db, run.id, 'stage.planned', { items: items.length, from: source.name }, stage.name);
-      if (keys.length > 0) this.onEnqueued();
+      await appendEvent(db, run.id, 'stage.planned', { items: planned, from: source.name }, stage.name);
     }
     return true;
   }

@@ -173,7 +173,12 @@ export interface ItemStageDefinition<In, Out, Result = void> extends StageCommon
   llmSection?: LlmSection;
   input: z.ZodType<In>;
   output: z.ZodType<Out>;
-  plan(ctx: PlanContext): Promise<Array<PlannedItem<In>>>;
+  /**
+   * The stage's items, in item order. Given one at a time (an async generator): the job layer writes and sends them a
+   * page at a time as they come, so a stage of tens of thousands of items is never held whole, and its first items
+   * start while the rest are still being planned.
+   */
+  plan(ctx: PlanContext): AsyncIterable<PlannedItem<In>>;
   /**
    * Items flow: instead of waiting for every instance of the stage it needs, the stage starts with the first that
    * finishes and plans, from each finished instance (`instance`: its params), the items that read only that one.
@@ -182,7 +187,7 @@ export interface ItemStageDefinition<In, Out, Result = void> extends StageCommon
    */
   planFrom?: {
     stage: StageRef;
-    plan(ctx: PlanContext, instance: Record<string, unknown>): Promise<Array<PlannedItem<In>>>;
+    plan(ctx: PlanContext, instance: Record<string, unknown>): AsyncIterable<PlannedItem<In>>;
   };
   process(input: In, ctx: ProcessContext): Promise<ItemOutcome<Out>>;
   finish(ctx: FinishContext<In, Out>): Promise<Result>;

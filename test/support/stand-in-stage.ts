@@ -23,8 +23,8 @@ export function standInStage(options: {
     configPath: 'system',
     input: N,
     output: N,
-    async plan() {
-      return Array.from({ length: options.count }, (_, n) => ({ key: itemKey(n), input: { n } }));
+    async *plan() {
+      for (let n = 0; n < options.count; n++) yield { key: itemKey(n), input: { n } };
     },
     async process(input, ctx) {
       await options.process(input.n, ctx);

@@ -47,11 +47,20 @@ export async function getItem(db: Db, runId: string, stage: string, key: string)
   return row;
 }
 
-export async function pendingItemKeys(db: Db, runId: string, stage: string): Promise<string[]> {
+/** The stage's pending items' keys in item order; with `among`, only those of these keys (a page just planned). */
+export async function pendingItemKeys(db: Db, runId: string, stage: string, among?: string[]): Promise<string[]> {
+  if (among?.length === 0) return [];
   const rows = await db
     .select({ key: runItems.key })
     .from(runItems)
-    .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.state, 'pending')))
+    .where(
+      and(
+        eq(runItems.runId, runId),
+        eq(runItems.stage, stage),
+        eq(runItems.state, 'pending'),
+        among ? inArray(runItems.key, among) : undefined,
+      ),
+    )
     .orderBy(asc(runItems.position));
   return rows.map((r) => r.key);
 }

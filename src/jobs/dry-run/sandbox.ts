@@ -9,6 +9,7 @@
 
 import type { CompositionConfig } from '../../config/composition/schema.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import { collect } from '../../lib/pages.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import type { StageNode } from '../../pipelines/graph.ts';
 import { ingestStage } from '../../pipelines/ingest-stage.ts';
@@ -131,10 +132,13 @@ export async function runSandbox(
       stageName: node.name,
     };
     const plan = createPlanContext(deps, info, store);
-    const items = await definition.plan(
-      request.chunksPerSource === undefined
-        ? plan
-        : { ...plan, chunkDocuments: sampled(plan.chunkDocuments, request.chunksPerSource) },
+    // A dry run processes a stage's items together and keeps them to the end: it takes the whole plan at once.
+    const items = await collect(
+      definition.plan(
+        request.chunksPerSource === undefined
+          ? plan
+          : { ...plan, chunkDocuments: sampled(plan.chunkDocuments, request.chunksPerSource) },
+      ),
     );
     const llm = definition.llmSection ? await request.llmFor(node, definition.llmSection) : undefined;
     const report = await processItems(deps, definition, items, info, llm, request);

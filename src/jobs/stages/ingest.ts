@@ -31,13 +31,14 @@ export function createIngestStage(deps: StageDeps): ItemStageDefinition<IngestIn
     ...ingestStage,
     input: IngestInputSchema,
     output: IngestOutputSchema,
-    async plan(ctx) {
+    async *plan(ctx) {
       const byId = new Map(ctx.sources.map((s) => [s.id, s.name]));
-      const rows = await filesOfSources(deps.db, [...byId.keys()]);
-      return rows.map((f) => ({
-        key: f.id,
-        input: { fileId: f.id, sourceName: byId.get(f.sourceId) ?? '', fileName: f.name, format: f.format },
-      }));
+      for (const f of await filesOfSources(deps.db, [...byId.keys()])) {
+        yield {
+          key: f.id,
+          input: { fileId: f.id, sourceName: byId.get(f.sourceId) ?? '', fileName: f.name, format: f.format },
+        };
+      }
     },
     async process(input) {
       const result = await extractFile(deps, input.fileId);

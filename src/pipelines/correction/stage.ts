@@ -13,7 +13,7 @@ import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { type RecordsBySource, RecordsBySourceSchema } from '../rag-data/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
-import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import type { ItemStageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { correctionSegments, parseCorrection } from './conversation.ts';
 
@@ -37,26 +37,25 @@ export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeo
   output: SegmentsSchema,
   result: RecordsBySourceSchema,
 
-  async plan(ctx) {
-    const items: Array<PlannedItem<CorrectionInput>> = [];
+  async *plan(ctx) {
     const bySource = await chunksBySource(ctx, ctx.config.correction_pipeline.correction_chunk_size, (s) => ({
       use: s.correction_use_subset,
       size: s.correction_subset_size,
     }));
     for (const { source, all, chosen } of bySource) {
+      const position = new Map(all.map((c, i) => [c.id, i]));
       for (const chunk of chosen) {
-        items.push({
+        yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
-            chunkIndex: all.indexOf(chunk),
+            chunkIndex: position.get(chunk.id) ?? 0,
             metadata: chunk.metadata,
             text: chunk.text,
           },
-        });
+        };
       }
     }
-    return items;
   },
 
   async process(input, ctx) {

@@ -15,7 +15,7 @@ import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
-import type { ChunkView, ItemStageDefinition, PlannedItem } from '../stage.ts';
+import type { ChunkView, ItemStageDefinition } from '../stage.ts';
 import { conversationsOf, factualQuestions, type GeneratedChunk } from './saving.ts';
 import { processFactualChunk } from './steps.ts';
 
@@ -70,11 +70,10 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
     ).flat(),
   instanceName,
 
-  async plan(ctx) {
+  async *plan(ctx) {
     const way = ctx.config.factual_sft[String(ctx.params.style)];
     if (!way) throw new Error(`no way ${String(ctx.params.style)} in factual_sft`);
     const showRelated = way.multi_source && way.single_turn;
-    const items: Array<PlannedItem<FactualInput>> = [];
     const bySource = await chunksBySource(ctx, ctx.config.factual_sft_settings.factual_chunk_size, (s) => ({
       use: s.factual_gen_use_subset,
       size: s.factual_gen_subset_size_per_way,
@@ -84,7 +83,7 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
       const related = showRelated ? await ctx.relatedChunks(chunks, RELATED_CHUNKS) : new Map<string, ChunkView[]>();
       const position = new Map(chunks.map((c, i) => [c.id, i]));
       for (const chunk of chosen) {
-        items.push({
+        yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
@@ -93,10 +92,9 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
             text: chunk.text,
             related: (related.get(chunk.id) ?? []).map((r) => ({ metadata: r.metadata, text: r.text })),
           },
-        });
+        };
       }
     }
-    return items;
   },
 
   process(input, ctx) {

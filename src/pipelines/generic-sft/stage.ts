@@ -41,12 +41,14 @@ export const genericSftStage: ItemStageDefinition<GenericInput, DatasetSnapshot>
   input: GenericInputSchema,
   output: SnapshotSchema,
 
-  async plan(ctx) {
+  async *plan(ctx) {
     const settings = ctx.config.final_datasaving_settings;
-    return settings.generic_dataset_paths.map((dataset, position) => ({
-      key: `${position}-${dataset.path.replaceAll('/', '--')}`,
-      input: { position, repo: dataset.path, revision: dataset.revision, maxRows: settings.max_samples_per_dataset },
-    }));
+    for (const [position, dataset] of settings.generic_dataset_paths.entries()) {
+      yield {
+        key: `${position}-${dataset.path.replaceAll('/', '--')}`,
+        input: { position, repo: dataset.path, revision: dataset.revision, maxRows: settings.max_samples_per_dataset },
+      };
+    }
   },
 
   async process(input, ctx) {

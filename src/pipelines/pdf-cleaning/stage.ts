@@ -41,10 +41,9 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
   input: PdfCleaningInputSchema,
   output: PieceSchema,
   result: CleanedDocumentsSchema,
-  async plan(ctx) {
+  async *plan(ctx) {
     const useLlm = !ctx.config.do_not_use_llm_for_pdf_processing;
     const size = ctx.config.pdf_cleaning.pdf_cleaning_chunk_size;
-    const items: Array<{ key: string; input: PdfCleaningInput }> = [];
     for (const source of ctx.sources) {
       const pdfs = (await ctx.documents(source.name)).filter((d) => d.format === 'pdf');
       for (const pdf of pdfs) {
@@ -53,7 +52,7 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
           size,
         );
         for (const chunk of chunks) {
-          items.push({
+          yield {
             key: `${pdf.fileId}:${chunk.index}`,
             input: {
               sourceName: source.name,
@@ -63,11 +62,10 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
               text: chunk.text,
               useLlm,
             },
-          });
+          };
         }
       }
     }
-    return items;
   },
   async process(input, ctx) {
     const { useLlm, ...piece } = input;

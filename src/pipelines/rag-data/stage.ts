@@ -16,7 +16,7 @@ import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
-import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import type { ItemStageDefinition } from '../stage.ts';
 import { groupItems, groupRecords, type RagRendering } from './records.ts';
 import { simulateRetrieval, stringifyChunks } from './retrieval.ts';
 import { processRagChunk } from './steps.ts';
@@ -48,9 +48,8 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
   output: RagOutputSchema,
   result: RecordsBySourceSchema,
 
-  async plan(ctx) {
+  async *plan(ctx) {
     const rag = ctx.config.rag_data;
-    const items: Array<PlannedItem<RagInput>> = [];
     const bySource = await chunksBySource(ctx, ctx.config.factual_sft_settings.factual_chunk_size, (s) => ({
       use: s.rag_use_subset,
       size: s.rag_subset_size,
@@ -64,7 +63,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
           { failureRate: rag.rag_failure_percentage, maxChunks: rag.rag_max_chunks },
           seededRandom(ctx.seed, 'rag-retrieval', source.name, chunk.id),
         );
-        items.push({
+        yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
@@ -74,10 +73,9 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
             failed: retrieval.failed,
             retrieved: retrieval.chunks.map((c) => ({ metadata: c.metadata, text: c.text })),
           },
-        });
+        };
       }
     }
-    return items;
   },
 
   process(input, ctx) {

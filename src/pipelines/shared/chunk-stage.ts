@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { subsetChunks } from '../../ingest/chunk.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
-import type { ItemStageDefinition, PlannedItem } from '../stage.ts';
+import type { ItemStageDefinition } from '../stage.ts';
 import { type ChunkRecipe, processChunk } from './chunk-variations.ts';
 import { type ChunkVariations, ChunkVariationsSchema, pretrainingFile } from './pretraining-lines.ts';
 
@@ -36,16 +36,15 @@ export function chunkVariationStage(options: {
     llmSection: 'representation_variation',
     input: ChunkInputSchema,
     output: ChunkVariationsSchema,
-    async plan(ctx) {
+    async *plan(ctx) {
       const { system, representation_variation: settings } = ctx.config;
       const cleaned = await ctx.resultOf(pdfCleaningStage);
-      const items: Array<PlannedItem<ChunkInput>> = [];
       for (const source of ctx.sources) {
         const documents = cleaned.filter((d) => d.sourceName === source.name);
         let chunks = await ctx.chunkDocuments(documents, settings.representation_variation_chunk_size);
         if (system.use_subset) chunks = subsetChunks(chunks, system.seed, system.subset_size);
         for (const chunk of chunks) {
-          items.push({
+          yield {
             key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),
             input: {
               sourceName: source.name,
@@ -53,10 +52,9 @@ export function chunkVariationStage(options: {
               text: chunk.text,
               variationCount: source.settings.variation_generation_counts,
             },
-          });
+          };
         }
       }
-      return items;
     },
     process(input, ctx) {
       return processChunk(ctx, { text: input.text, metadata: input.metadata }, recipe, {

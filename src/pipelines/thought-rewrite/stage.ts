@@ -37,15 +37,17 @@ export type RewriteResult = z.infer<typeof RewriteResultSchema>;
 export const thoughtSampling = { maxTokens: 5000, temperature: 0.7 };
 
 /** The rewrite items of one factual way's conversations (`instance`: that factual stage's params). */
-async function planWay(ctx: PlanContext, instance: Record<string, unknown>): Promise<Array<PlannedItem<RewriteInput>>> {
+async function* planWay(
+  ctx: PlanContext,
+  instance: Record<string, unknown>,
+): AsyncGenerator<PlannedItem<RewriteInput>> {
   const way = String(instance.style);
   const marker = ctx.config.system.final_answer_str;
   const count = (text: string) => defaultTokenizer().count(text);
-  const items: Array<PlannedItem<RewriteInput>> = [];
   const { conversations } = await ctx.resultOf(factualSftStage, instance);
   for (const [c, conversation] of conversations.entries()) {
     for (const [p, pair] of pairsOf(conversation, marker).entries()) {
-      items.push({
+      yield {
         key: sha256Hex(`${way}\u0000${c}\u0000${p}\u0000${pair.input}\u0000${pair.output}`).slice(0, 32),
         input: {
           way,
@@ -56,10 +58,9 @@ async function planWay(ctx: PlanContext, instance: Record<string, unknown>): Pro
           input: pair.input,
           output: pair.output,
         },
-      });
+      };
     }
   }
-  return items;
 }
 
 const instanceName = (params: Record<string, unknown>) => `thought_rewrite/${String(params.index)}`;
@@ -85,11 +86,9 @@ export const thoughtRewriteStage: ItemStageDefinition<RewriteInput, { thought: s
       ? undefined
       : 'disabled by system.generic_thought_process_on_domain_data',
 
-  async plan(ctx) {
+  async *plan(ctx) {
     const index = Number(ctx.params.index);
-    const items: Array<PlannedItem<RewriteInput>> = [];
-    for (const style of Object.keys(ctx.config.factual_sft)) items.push(...(await planWay(ctx, { style, index })));
-    return items;
+    for (const style of Object.keys(ctx.config.factual_sft)) yield* planWay(ctx, { style, index });
   },
 
   // A way's conversations exist once its factual stage finishes: their rewrites start then, not after every way.

@@ -33,8 +33,8 @@ const sourceStage: ItemStageDefinition<{ word: string }, { word: string }, { wor
   result: Result,
   instances: () => ['a', 'b'].map((which) => ({ name: `test_source/${which}`, params: { which } })),
   instanceName: (params) => `test_source/${String(params.which)}`,
-  async plan(ctx) {
-    return [1, 2, 3].map((n) => ({ key: `${ctx.params.which}${n}`, input: { word: `${ctx.params.which}${n}` } }));
+  async *plan(ctx) {
+    for (const n of [1, 2, 3]) yield { key: `${ctx.params.which}${n}`, input: { word: `${ctx.params.which}${n}` } };
   },
   async process(input, ctx) {
     if (ctx.params.which === 'a') await held;
@@ -45,9 +45,9 @@ const sourceStage: ItemStageDefinition<{ word: string }, { word: string }, { wor
   },
 };
 
-async function planOne(ctx: PlanContext, instance: Record<string, unknown>) {
+async function* planOne(ctx: PlanContext, instance: Record<string, unknown>) {
   const { words } = await ctx.resultOf(sourceStage, instance);
-  return words.map((word) => ({ key: word, input: { word } }));
+  for (const word of words) yield { key: word, input: { word } };
 }
 
 const flowStage: ItemStageDefinition<{ word: string }, { word: string }> = {
@@ -56,8 +56,9 @@ const flowStage: ItemStageDefinition<{ word: string }, { word: string }> = {
   configPath: 'system',
   input: Word,
   output: Word,
-  async plan(ctx) {
-    return [...(await planOne(ctx, { which: 'a' })), ...(await planOne(ctx, { which: 'b' }))];
+  async *plan(ctx) {
+    yield* planOne(ctx, { which: 'a' });
+    yield* planOne(ctx, { which: 'b' });
   },
   planFrom: { stage: sourceStage, plan: planOne },
   async process(input) {

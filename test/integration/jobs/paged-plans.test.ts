@@ -1,0 +1,92 @@
+/**
+ * Paged plans: a stage's items are written and sent a page at a time as its plan gives them, so its first items are
+ * at work while the rest are still being planned, and the stage is never held whole. The stage here plans one page
+ * and one item more; before giving that last item its plan waits until the first item has been processed, which
+ * happens only if the first page was sent before the plan ended.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
+import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
+import { outcome } from '../../../src/pipelines/step.ts';
+import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { eventItems } from '../../support/runs.ts';
+import { startTestService, type TestService } from '../../support/service.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
+
+/** The orchestrator's page (PLAN_PAGE), plus one item. */
+const ITEMS = 501;
+const N = z.object({ n: z.number() });
+
+let firstProcessed: () => void = () => {};
+const processedFirst = new Promise<'processed'>((resolve) => {
+  firstProcessed = () => resolve('processed');
+});
+let lastItemWaitedFor: string | undefined;
+
+const pagedStage: ItemStageDefinition<{ n: number }, { n: number }> = {
+  kind: 'test_paged',
+  needs: [ingestStage],
+  configPath: 'system',
+  input: N,
+  output: N,
+  async *plan() {
+    for (let n = 0; n < ITEMS; n++) {
+      if (n === ITEMS - 1) {
+        // Bounded, so a plan that is not paged fails the assertion below instead of hanging the run.
+        const gaveUp = new Promise<'gave up'>((resolve) => setTimeout(() => resolve('gave up'), 60_000).unref());
+        lastItemWaitedFor = await Promise.race([processedFirst, gaveUp]);
+      }
+      yield { key: `paged-${String(n).padStart(4, '0')}`, input: { n } };
+    }
+  },
+  async process(input) {
+    if (input.n === 0) firstProcessed();
+    return outcome.done({ n: input.n });
+  },
+  async finish(ctx) {
+    await ctx.writeArtifact('paged_test/order.json', JSON.stringify((await ctx.outputs()).map((o) => o.output.n)));
+  },
+};
+
+let t: TestService | undefined;
+afterAll(async () => {
+  firstProcessed();
+  await t?.stop();
+});
+
+describe('paged plans', () => {
+  it("processes a stage's first page while its plan goes on, and keeps plan order", async () => {
+    t = await startTestService({ extraStages: [pagedStage] });
+    const service = t;
+    const projectId = await projectWithSources(service, 'paged', { docs: 'Text for the paged test.' }, {});
+    const configId = await createConfig(
+      service,
+      projectId,
+      'dataset_context: paged\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
+    );
+    const run = await service.client.POST('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId } },
+      body: { config_id: configId },
+    });
+    const runId = run.data?.id as string;
+    const finished = await waitFor(
+      async () => {
+        const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
+        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
+      },
+      { what: 'the run to end', timeoutMs: 120_000 },
+    );
+    expect(lastItemWaitedFor).toBe('processed');
+    const stage = finished.stages.find((s) => s.name === 'test_paged');
+    expect(stage?.state).toBe('succeeded');
+    expect(stage?.items).toMatchObject({ total: ITEMS, done: ITEMS, pending: 0 });
+    const order = await fetch(`${service.baseUrl}/v1/runs/${runId}/artifacts/paged_test/order.json`);
+    expect(await order.json()).toEqual(Array.from({ length: ITEMS }, (_, n) => n));
+    const events = await service.client.GET('/v1/runs/{id}/events', {
+      params: { path: { id: runId }, query: { limit: 1000 } },
+    });
+    const planned = eventItems(events.data).filter((e) => e.type === 'stage.planned' && e.stage === 'test_paged');
+    expect(planned.map((e) => e.data)).toEqual([{ items: ITEMS }]);
+  });
+});
