@@ -317,16 +317,21 @@ export function subsetChunks<T extends { text: string }>(
   seed: number | string,
   size: number,
 ): T[] {
-  const prefix = String(seed);
-  return chunks
-    .map((chunk, i) => ({
-      chunk,
-      i,
-      key: createHash('md5')
-        .update(prefix + chunk.text)
-        .digest('hex'),
-    }))
+  return firstByKey(chunks, (chunk) => subsetKeyOf(seed, chunk.text), size);
+}
+
+/** A chunk's place in the subset order: md5(str(seed) + text), hex. */
+export function subsetKeyOf(seed: number | string, text: string): string {
+  return createHash('md5')
+    .update(String(seed) + text)
+    .digest('hex');
+}
+
+/** The first `size` items by key, ties in input order (the subset of chunks whose keys are known already). */
+export function firstByKey<T>(items: readonly T[], keyOf: (item: T) => string, size: number): T[] {
+  return items
+    .map((item, i) => ({ item, i, key: keyOf(item) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i))
     .slice(0, Math.max(0, size))
-    .map((e) => e.chunk);
+    .map((e) => e.item);
 }

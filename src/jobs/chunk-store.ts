@@ -6,7 +6,7 @@
 import {
   type ChunkRef,
   chunkId,
-  chunksOfSets,
+  chunkRowsOfSets,
   embeddingsOfSets,
   getChunkSet,
   insertChunkSet,
@@ -14,6 +14,7 @@ import {
   lexemeDocumentFrequency,
   lexemesOfChunks,
   rankChunksFor,
+  textsOfChunks,
 } from '../db/queries/chunks.ts';
 import { CHUNKER_VERSION, chunkDocumentInSlices, chunkSetKeyFor } from '../ingest/chunk.ts';
 import { fuseRankings } from '../ingest/rank-fusion.ts';
@@ -39,14 +40,19 @@ export async function ensureChunkSet(deps: Pick<StageDeps, 'db'>, text: string, 
   return key;
 }
 
+/**
+ * The documents' chunks at `maxTokens`, in document order, chunking and storing the documents not chunked at that
+ * size yet. Views carry no text (`chunkTexts` reads texts); `subsetSeed` is what their subset keys are taken with.
+ */
 export async function chunkDocuments(
   deps: Pick<StageDeps, 'db'>,
   documents: ChunkableDocument[],
   maxTokens: number,
+  subsetSeed: number | string,
 ): Promise<ChunkView[]> {
   const keys: string[] = [];
   for (const doc of documents) keys.push(await ensureChunkSet(deps, doc.text, maxTokens));
-  const stored = await chunksOfSets(deps.db, [...new Set(keys)]);
+  const stored = await chunkRowsOfSets(deps.db, [...new Set(keys)], String(subsetSeed));
   const bySet = groupBy(stored, (c) => c.setKey);
   const out: ChunkView[] = [];
   documents.forEach((doc, i) => {
@@ -57,11 +63,28 @@ export async function chunkDocuments(
         sourceName: doc.sourceName,
         metadata: doc.metadata,
         index: c.idx,
-        text: c.text,
         tokens: c.tokens,
+        digest: c.digest,
+        subsetKey: c.subsetKey,
       });
     }
   });
+  return out;
+}
+
+/** Chunk texts read per query. */
+const TEXT_BATCH = 500;
+
+/** The texts of the chunks, keyed by chunk id, read TEXT_BATCH chunks per query. */
+export async function chunkTexts(
+  deps: Pick<StageDeps, 'db'>,
+  chunks: readonly ChunkView[],
+): Promise<Map<string, string>> {
+  const refs = [...new Map(chunks.map((c) => [c.id, refOf(c)])).values()];
+  const out = new Map<string, string>();
+  for (let start = 0; start < refs.length; start += TEXT_BATCH) {
+    for (const [id, text] of await textsOfChunks(deps.db, refs.slice(start, start + TEXT_BATCH))) out.set(id, text);
+  }
   return out;
 }
 
@@ -116,7 +139,7 @@ async function rankRelated(
   const depth = k * 3 + 5;
   const candidate = (chunk: ChunkView, id: string) => {
     const view = byId.get(id);
-    return view !== undefined && view.id !== chunk.id && view.text !== chunk.text;
+    return view !== undefined && view.id !== chunk.id && view.digest !== chunk.digest;
   };
   // Ranked a batch of chunks per query pair (their lexemes, then their rankings): a round trip per chunk was most
   // of a factual way's planning time, on the run's critical path.
@@ -154,7 +177,10 @@ async function rankRelated(
   return result;
 }
 
-/** The pool's embedding vectors: stored ones, and the missing ones computed through the embedder and stored. */
+/**
+ * The pool's embedding vectors: stored ones, and the missing ones computed through the embedder and stored, a page
+ * of texts at a time (each page is stored before the next is read, so an interrupted plan keeps what it paid for).
+ */
 async function poolEmbeddings(
   deps: Pick<StageDeps, 'db'>,
   pool: ChunkView[],
@@ -164,12 +190,14 @@ async function poolEmbeddings(
 ): Promise<Map<string, Float32Array>> {
   const stored = await embeddingsOfSets(deps.db, embedder.model, setKeys);
   const missing = [...new Map(pool.filter((c) => !stored.has(c.id)).map((c) => [c.id, c])).values()];
-  if (missing.length > 0) {
+  for (let start = 0; start < missing.length; start += TEXT_BATCH) {
+    const page = missing.slice(start, start + TEXT_BATCH);
+    const texts = await chunkTexts(deps, page);
     const computed = await embedder.embed(
-      missing.map((c) => c.text),
+      page.map((c) => texts.get(c.id) ?? ''),
       signal,
     );
-    const rows = missing.map((c, i) => ({ ...refOf(c), vector: computed[i] as Float32Array }));
+    const rows = page.map((c, i) => ({ ...refOf(c), vector: computed[i] as Float32Array }));
     await insertEmbeddings(deps.db, embedder.model, rows);
     for (const row of rows) stored.set(chunkId(row), row.vector);
   }

@@ -29,7 +29,7 @@ import {
   type UnfinishedItem,
 } from '../pipelines/stage.ts';
 import type { StageSpec } from '../pipelines/stage-spec.ts';
-import { chunkDocuments, relatedChunks } from './chunk-store.ts';
+import { chunkDocuments, chunkTexts, relatedChunks } from './chunk-store.ts';
 import { readExtractedDocuments } from './extraction.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
 import { getConfigForRun } from './run-config.ts';
@@ -112,7 +112,8 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo, store: St
       if (result === undefined) throw new Error(`stage ${name} has not finished in this run`);
       return stage.result.parse(result);
     },
-    chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens),
+    chunkDocuments: (docs, maxTokens) => chunkDocuments(deps, docs, maxTokens, info.config.system.seed),
+    chunkTexts: (chunks) => chunkTexts(deps, chunks),
     relatedChunks: async (pool, k) => relatedChunks(deps, pool, k, { embeddings: await store.embedder() }),
   };
 }

@@ -46,7 +46,11 @@ export interface DocumentText {
   text: string;
 }
 
-/** A chunk of a document at some size, as stored by the chunk store. */
+/**
+ * A chunk of a document at some size, as stored by the chunk store, without its text: a stage plans over every chunk
+ * of a source (subsets, related chunks, retrieval draws) but reads texts only for the page of items it is writing
+ * (`PlanContext.chunkTexts`), so a source's chunks are never all in memory with their texts.
+ */
 export interface ChunkView {
   /** Stable id of the chunk: `<chunk set key>:<index>`. */
   id: string;
@@ -55,8 +59,11 @@ export interface ChunkView {
   metadata: string;
   /** Position inside its document. */
   index: number;
-  text: string;
   tokens: number;
+  /** A digest of the text: two chunks with the same text (a duplicated document) have the same digest. */
+  digest: string;
+  /** The chunk's place in the seeded subset order (md5 of `system.seed` and the text, as the original's). */
+  subsetKey: string;
 }
 
 export interface ChunkableDocument {
@@ -113,6 +120,8 @@ export interface PlanContext extends StageRunInfo {
    * by every stage, run and style that asks for the same size.
    */
   chunkDocuments(documents: ChunkableDocument[], maxTokens: number): Promise<ChunkView[]>;
+  /** The texts of these chunks, keyed by chunk id (read a page of items at a time, not a whole source). */
+  chunkTexts(chunks: readonly ChunkView[]): Promise<Map<string, string>>;
   /**
    * For each chunk of `pool` (pass one source's chunks), up to `k` other chunks of the pool most related to it, best
    * first, never itself. Keyed by chunk id.

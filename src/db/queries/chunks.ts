@@ -35,20 +35,52 @@ export async function insertChunkSet(
   });
 }
 
-export async function chunksOfSets(db: Db, keys: string[]): Promise<StoredChunk[]> {
+/** A stored chunk without its text: what a stage plans with (texts are read a page at a time, `textsOfChunks`). */
+export interface ChunkRow {
+  setKey: string;
+  idx: number;
+  tokens: number;
+  /** md5 of the text, hex: chunks with the same text have the same digest. */
+  digest: string;
+  /** md5(str(seed) + text), hex: the chunk's place in the original's seeded subset order (see `subsetKeyOf`). */
+  subsetKey: string;
+}
+
+/**
+ * The chunks of the sets in set and index order, without their texts. The two md5s are taken by the database over
+ * the text's UTF-8 bytes, as node's md5 of the same string is (tested against `subsetKeyOf`).
+ */
+export async function chunkRowsOfSets(db: Db, keys: string[], subsetSeed: string): Promise<ChunkRow[]> {
   if (keys.length === 0) return [];
   return db
     .select({
       setKey: chunks.setKey,
       idx: chunks.idx,
-      text: chunks.text,
-      start: chunks.start,
-      end: chunks.end,
       tokens: chunks.tokens,
+      digest: sql<string>`md5(${chunks.text})`,
+      subsetKey: sql<string>`md5(${subsetSeed}::text || ${chunks.text})`,
     })
     .from(chunks)
     .where(inArray(chunks.setKey, keys))
     .orderBy(asc(chunks.setKey), asc(chunks.idx));
+}
+
+/** The texts of the chunks, keyed `<set key>:<index>` (chunkId); one query for all of them. */
+export async function textsOfChunks(db: Db, refs: ChunkRef[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (refs.length === 0) return out;
+  const rows = await queryRows<{ setKey: string; idx: number; text: string }>(
+    db,
+    sql`
+    select c.set_key as "setKey", c.idx, c.text
+    from (values ${sql.join(
+      refs.map((r) => sql`(${r.setKey}, ${r.idx}::int)`),
+      sql`, `,
+    )}) as w(set_key, idx)
+    join ${chunks} c on c.set_key = w.set_key and c.idx = w.idx`,
+  );
+  for (const row of rows) out.set(chunkId(row), row.text);
+  return out;
 }
 
 /** Document frequency of every lexeme over a pool of chunk sets (the IDF half of the ranking). */

@@ -12,6 +12,7 @@ import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { type RecordsBySource, RecordsBySourceSchema } from '../rag-data/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
+import { withTexts } from '../shared/chunk-texts.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ItemStageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
@@ -44,14 +45,14 @@ export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeo
     }));
     for (const { source, all, chosen } of bySource) {
       const position = new Map(all.map((c, i) => [c.id, i]));
-      for (const chunk of chosen) {
+      for await (const [chunk, textOf] of withTexts(ctx, chosen, (c) => [c])) {
         yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
             chunkIndex: position.get(chunk.id) ?? 0,
             metadata: chunk.metadata,
-            text: chunk.text,
+            text: textOf(chunk),
           },
         };
       }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
+import { withTexts } from '../shared/chunk-texts.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import { ShareGptConversationSchema } from '../shared/sharegpt.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
@@ -82,15 +83,16 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
       // Related chunks come from every chunk of the source, before the subset (§5.5 step 1).
       const related = showRelated ? await ctx.relatedChunks(chunks, RELATED_CHUNKS) : new Map<string, ChunkView[]>();
       const position = new Map(chunks.map((c, i) => [c.id, i]));
-      for (const chunk of chosen) {
+      const relatedOf = (chunk: ChunkView) => related.get(chunk.id) ?? [];
+      for await (const [chunk, textOf] of withTexts(ctx, chosen, (c) => [c, ...relatedOf(c)])) {
         yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
             chunkIndex: position.get(chunk.id) ?? 0,
             metadata: chunk.metadata,
-            text: chunk.text,
-            related: (related.get(chunk.id) ?? []).map((r) => ({ metadata: r.metadata, text: r.text })),
+            text: textOf(chunk),
+            related: relatedOf(chunk).map((r) => ({ metadata: r.metadata, text: textOf(r) })),
           },
         };
       }

@@ -13,6 +13,7 @@ import { joinPdfLines } from '../../ingest/pdf-lines.ts';
 import { groupBy } from '../../lib/group-by.ts';
 import { ingestStage } from '../ingest-stage.ts';
 import { outputTree } from '../output-tree.ts';
+import { withTexts } from '../shared/chunk-texts.ts';
 import type { ChunkableDocument, ItemStageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { cleanPdfChunk, reassemble } from './steps.ts';
@@ -51,7 +52,7 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
           [{ sourceName: source.name, metadata: pdf.metadata, text: joinPdfLines(pdf.text) }],
           size,
         );
-        for (const chunk of chunks) {
+        for await (const [chunk, textOf] of withTexts(ctx, chunks, (c) => [c])) {
           yield {
             key: `${pdf.fileId}:${chunk.index}`,
             input: {
@@ -59,7 +60,7 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
               documentKey: pdf.fileId,
               metadata: pdf.metadata,
               index: chunk.index,
-              text: chunk.text,
+              text: textOf(chunk),
               useLlm,
             },
           };

@@ -14,6 +14,7 @@ import { fillContext } from '../factual-sft/saving.ts';
 import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
+import { withTexts } from '../shared/chunk-texts.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import { chunkItemKey, chunksBySource } from '../shared/source-chunks.ts';
 import type { ItemStageDefinition } from '../stage.ts';
@@ -56,22 +57,27 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
     }));
     for (const { source, all, chosen } of bySource) {
       const position = new Map(all.map((c, i) => [c.id, i]));
-      for (const chunk of chosen) {
-        const retrieval = simulateRetrieval(
+      const drawn = chosen.map((chunk) => ({
+        chunk,
+        retrieval: simulateRetrieval(
           chunk,
           all,
           { failureRate: rag.rag_failure_percentage, maxChunks: rag.rag_max_chunks },
           seededRandom(ctx.seed, 'rag-retrieval', source.name, chunk.id),
-        );
+          (a, b) => a.digest === b.digest,
+        ),
+      }));
+      const needs = (d: (typeof drawn)[number]) => [d.chunk, ...d.retrieval.chunks];
+      for await (const [{ chunk, retrieval }, textOf] of withTexts(ctx, drawn, needs)) {
         yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
             chunkIndex: position.get(chunk.id) ?? 0,
             metadata: chunk.metadata,
-            text: chunk.text,
+            text: textOf(chunk),
             failed: retrieval.failed,
-            retrieved: retrieval.chunks.map((c) => ({ metadata: c.metadata, text: c.text })),
+            retrieved: retrieval.chunks.map((c) => ({ metadata: c.metadata, text: textOf(c) })),
           },
         };
       }

@@ -3,7 +3,7 @@
  * size, and the chunks the stage processes — the source's seeded subset when the stage's per-source settings ask for
  * one. Items are keyed by source and chunk, so a re-plan yields the same keys.
  */
-import { subsetChunks } from '../../ingest/chunk.ts';
+import { firstByKey } from '../../ingest/chunk.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import type { ChunkView, PlanContext, SourceSettings, SourceView } from '../stage.ts';
@@ -29,7 +29,8 @@ export async function chunksBySource(
       size,
     );
     const wanted = subset(source.settings);
-    out.push({ source, all, chosen: wanted.use ? subsetChunks(all, ctx.config.system.seed, wanted.size) : all });
+    // Views carry their subset keys (md5 of system.seed and the text), so the subset needs no texts.
+    out.push({ source, all, chosen: wanted.use ? firstByKey(all, (c) => c.subsetKey, wanted.size) : all });
   }
   return out;
 }

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { lexemesOfChunks, rankChunksFor } from '../../../src/db/queries/chunks.ts';
-import { chunkDocuments, relatedChunks } from '../../../src/jobs/chunk-store.ts';
+import { chunkDocuments, chunkTexts, relatedChunks } from '../../../src/jobs/chunk-store.ts';
 import { createGateway } from '../../../src/llm/gateway.ts';
 import { loadPrompts } from '../../../src/llm/prompts.ts';
-import type { ChunkView } from '../../../src/pipelines/stage.ts';
+import type { ChunkableDocument, ChunkView } from '../../../src/pipelines/stage.ts';
 import { startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { createTestDatabase } from '../../support/test-db.ts';
 
@@ -42,6 +42,20 @@ const distractors = [
 ];
 
 let database: Database;
+/** Every chunked text the tests saw, by chunk id (views carry no text). */
+const textById = new Map<string, string>();
+const textOf = (chunk: ChunkView) => textById.get(chunk.id) ?? '';
+
+/** The documents' chunks, with their texts kept in `textById`. */
+async function chunked(
+  documents: ChunkableDocument[],
+  maxTokens: number,
+): Promise<Array<ChunkView & { text: string }>> {
+  const views = await chunkDocuments({ db: database.db }, documents, maxTokens, 1048596);
+  for (const [id, text] of await chunkTexts({ db: database.db }, views)) textById.set(id, text);
+  return views.map((view) => ({ ...view, text: textOf(view) }));
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
 });
@@ -50,13 +64,12 @@ afterAll(async () => {
 });
 
 describe('related chunks', () => {
-  let pool: ChunkView[];
+  let pool: Array<ChunkView & { text: string }>;
   beforeAll(async () => {
     // Two documents of the same source; one paragraph per chunk at this size.
     const manual = [target, ...distractors.slice(0, 4)].join('\n\n');
     const notes = [...distractors.slice(4), planted].join('\n\n');
-    pool = await chunkDocuments(
-      { db: database.db },
+    pool = await chunked(
       [
         { sourceName: 'manuals', metadata: 'manual.txt', text: manual },
         { sourceName: 'manuals', metadata: 'notes.txt', text: notes },
@@ -70,17 +83,16 @@ describe('related chunks', () => {
     expect(pool.map((c) => c.text).sort()).toEqual([target, planted, ...distractors].sort());
     const related = await relatedChunks({ db: database.db }, pool, 3);
     const targetChunk = pool.find((c) => c.text.startsWith('Field water'));
-    const top = related.get(targetChunk?.id ?? '')?.map((c) => c.text) ?? [];
+    const top = related.get(targetChunk?.id ?? '')?.map(textOf) ?? [];
     expect(top.length).toBe(3);
     expect(top.slice(0, 3).some((t) => t.startsWith('Purification tablets'))).toBe(true);
     // And the relation holds the other way round.
     const plantedChunk = pool.find((c) => c.text.startsWith('Purification tablets'));
-    expect(related.get(plantedChunk?.id ?? '')?.[0]?.text).toBe(targetChunk?.text);
+    expect(textOf(related.get(plantedChunk?.id ?? '')?.[0] as ChunkView)).toBe(targetChunk?.text);
   });
 
   it('never returns a chunk as its own related chunk, nor a duplicate of its text', async () => {
-    const withDuplicate = await chunkDocuments(
-      { db: database.db },
+    const withDuplicate = await chunked(
       [
         { sourceName: 'manuals', metadata: 'a.txt', text: [target, ...distractors].join('\n\n') },
         { sourceName: 'manuals', metadata: 'copy-of-a.txt', text: [target, ...distractors].join('\n\n') },
@@ -90,7 +102,7 @@ describe('related chunks', () => {
     );
     const related = await relatedChunks({ db: database.db }, withDuplicate, 5);
     for (const chunk of withDuplicate) {
-      const texts = related.get(chunk.id)?.map((c) => c.text) ?? [];
+      const texts = related.get(chunk.id)?.map(textOf) ?? [];
       expect(texts).not.toContain(chunk.text);
       expect(related.get(chunk.id)?.map((c) => c.id)).not.toContain(chunk.id);
     }
@@ -108,18 +120,17 @@ describe('related chunks', () => {
       });
       const related = await relatedChunks({ db: database.db }, pool, 3, { embeddings });
       const targetChunk = pool.find((c) => c.text.startsWith('Field water'));
-      const top = related.get(targetChunk?.id ?? '')?.map((c) => c.text) ?? [];
+      const top = related.get(targetChunk?.id ?? '')?.map(textOf) ?? [];
       expect(top[0]).toMatch(/^Purification tablets/);
       const first = (await llm.counters()).byPromptId.embeddings ?? 0;
       expect(first).toBeGreaterThan(0);
       // Stored per chunk and model: asking again sends nothing to the endpoint, and ranks the same.
       const again = await relatedChunks({ db: database.db }, pool, 3, { embeddings });
       expect((await llm.counters()).byPromptId.embeddings).toBe(first);
-      expect(again.get(targetChunk?.id ?? '')?.map((c) => c.text)).toEqual(top);
+      expect(again.get(targetChunk?.id ?? '')?.map(textOf)).toEqual(top);
 
       // Chunks without a word in common: full-text search relates nothing, the vector ranking still does.
-      const unrelated = await chunkDocuments(
-        { db: database.db },
+      const unrelated = await chunked(
         [
           'Sentries challenge everyone approaching the perimeter at night.',
           'Mortars need a firm baseplate when emplaced on soft ground.',
@@ -142,7 +153,7 @@ describe('related chunks', () => {
     // 150 chunks (more than a query's batch of 100), each a passage of the fixture with a numbered tag.
     const passages = [target, planted, ...distractors];
     const text = Array.from({ length: 150 }, (_, i) => `Item ${i % 7}. ${passages[i % passages.length]}`).join('\n\n');
-    const big = await chunkDocuments({ db: database.db }, [{ sourceName: 'big', metadata: 'big.txt', text }], 60);
+    const big = await chunked([{ sourceName: 'big', metadata: 'big.txt', text }], 60);
     expect(big.length).toBeGreaterThan(100);
     const setKey = big[0]?.id.slice(0, big[0].id.lastIndexOf(':')) as string;
     const refs = big.map((c) => ({ setKey, idx: c.index }));

@@ -7,13 +7,14 @@ import { parseRagConversation } from '../../../../src/pipelines/rag-data/steps.t
 import { ATK_TEMPLATE, renderConversation } from '../../../../src/pipelines/shared/chat-template.ts';
 
 const own = { metadata: 'own.txt', text: 'own text' };
+const sameText = (a: { text: string }, b: { text: string }) => a.text === b.text;
 const others = Array.from({ length: 5 }, (_, i) => ({ metadata: `o${i}.txt`, text: `other ${i}` }));
 
 describe('simulateRetrieval', () => {
   it('fails at about the configured rate, shows the chunk only on success, and 1..max chunks', () => {
     let failed = 0;
     for (let i = 0; i < 400; i++) {
-      const r = simulateRetrieval(own, others, { failureRate: 0.5, maxChunks: 3 }, seededRandom(1, i));
+      const r = simulateRetrieval(own, others, { failureRate: 0.5, maxChunks: 3 }, seededRandom(1, i), sameText);
       expect(r.chunks.length).toBeGreaterThanOrEqual(1);
       expect(r.chunks.length).toBeLessThanOrEqual(3);
       expect(r.chunks.includes(own)).toBe(!r.failed);
@@ -24,18 +25,22 @@ describe('simulateRetrieval', () => {
   });
 
   it('is the same for the same seed, and never crashes on a source with too few chunks', () => {
-    const a = simulateRetrieval(own, others, { failureRate: 0.5, maxChunks: 3 }, seededRandom('s', 'c'));
-    expect(simulateRetrieval(own, others, { failureRate: 0.5, maxChunks: 3 }, seededRandom('s', 'c'))).toEqual(a);
-    const lonely = simulateRetrieval(own, [], { failureRate: 1, maxChunks: 3 }, seededRandom(2));
+    const a = simulateRetrieval(own, others, { failureRate: 0.5, maxChunks: 3 }, seededRandom('s', 'c'), sameText);
+    expect(
+      simulateRetrieval(own, others, { failureRate: 0.5, maxChunks: 3 }, seededRandom('s', 'c'), sameText),
+    ).toEqual(a);
+    const lonely = simulateRetrieval(own, [], { failureRate: 1, maxChunks: 3 }, seededRandom(2), sameText);
     expect(lonely).toEqual({ failed: true, chunks: [] });
-    expect(simulateRetrieval(own, [], { failureRate: 0, maxChunks: 3 }, seededRandom(2)).chunks).toEqual([own]);
+    expect(simulateRetrieval(own, [], { failureRate: 0, maxChunks: 3 }, seededRandom(2), sameText).chunks).toEqual([
+      own,
+    ]);
   });
 
   it('draws others from a large source without showing the chunk, a copy of its text, or one chunk twice', () => {
     const source = Array.from({ length: 20_000 }, (_, i) => ({ metadata: 'm.txt', text: `chunk ${i % 19_990}` }));
     const chunk = source[5] as (typeof source)[number];
     for (let i = 0; i < 300; i++) {
-      const r = simulateRetrieval(chunk, source, { failureRate: 0.5, maxChunks: 5 }, seededRandom('big', i));
+      const r = simulateRetrieval(chunk, source, { failureRate: 0.5, maxChunks: 5 }, seededRandom('big', i), sameText);
       const others = r.chunks.filter((c) => c !== chunk);
       expect(others.every((c) => c.text !== chunk.text)).toBe(true);
       expect(new Set(others).size).toBe(others.length);
@@ -50,6 +55,7 @@ describe('simulateRetrieval', () => {
       copies,
       { failureRate: 1, maxChunks: 5 },
       seededRandom(3),
+      sameText,
     );
     expect(r.chunks.every((c) => c.text !== 'same')).toBe(true);
   });

@@ -1,0 +1,75 @@
+/**
+ * The chunk store's views: stages plan over chunks without their texts, so what they decide with (the seeded subset,
+ * "is this a copy of that text?") comes from digests the database takes. Those must agree with node's md5 of the same
+ * text (the original's subset order), also for text that is not ASCII, and texts must come back by id.
+ */
+
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/client.ts';
+import { chunkDocumentInSlices, firstByKey, subsetChunks, subsetKeyOf } from '../../../src/ingest/chunk.ts';
+import { defaultTokenizer } from '../../../src/ingest/tokenizer.ts';
+import { chunkDocuments, chunkTexts } from '../../../src/jobs/chunk-store.ts';
+import { createTestDatabase } from '../../support/test-db.ts';
+
+const paragraphs = [
+  'Überprüfen Sie die Ausrüstung vor jedem Einsatz: Funkgerät, Wasser, Verbandpäckchen.',
+  'Les patrouilles partent à l’aube ; chaque équipe emporte deux radios et une carte à jour.',
+  'Water discipline: drink before you are thirsty, and refill at every halt — 水は大切です.',
+  'Emoji in field notes 🚁 are rare but must survive a round trip through the store.',
+  'Plain ASCII paragraph about range cards, sectors of fire and key terrain distances.',
+];
+
+let database: Database;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+describe('chunk views', () => {
+  it("carry the original's subset keys and text digests, and the texts come back by id", async () => {
+    const text = paragraphs.join('\n\n');
+    const seed = 1048596;
+    const views = await chunkDocuments(
+      { db: database.db },
+      [
+        { sourceName: 's', metadata: 'a.txt', text },
+        { sourceName: 's', metadata: 'copy.txt', text },
+      ],
+      24,
+      seed,
+    );
+    expect(views.length).toBeGreaterThan(4);
+    const texts = await chunkTexts({ db: database.db }, views);
+    const expected = (await chunkDocumentInSlices({ text, metadata: '' }, 24, defaultTokenizer())).chunks;
+    const half = views.slice(0, views.length / 2);
+    expect(half.map((v) => texts.get(v.id))).toEqual(expected.map((c) => c.text));
+    for (const view of views) {
+      const own = texts.get(view.id) as string;
+      expect(view.subsetKey).toBe(subsetKeyOf(seed, own));
+      expect(view.digest).toBe(createHash('md5').update(own).digest('hex'));
+    }
+    // The copy's chunks are the same set: same texts, same digests, different documents.
+    expect(views.slice(views.length / 2).map((v) => v.digest)).toEqual(half.map((v) => v.digest));
+    // And the subset over views picks what the subset over texts picks.
+    const withTexts = views.map((v) => ({ ...v, text: texts.get(v.id) as string }));
+    expect(firstByKey(views, (v) => v.subsetKey, 3).map((v) => v.id)).toEqual(
+      subsetChunks(withTexts, seed, 3).map((v) => v.id),
+    );
+  });
+
+  it('reads texts past one query of them, and nothing for no chunks', async () => {
+    const text = Array.from(
+      { length: 700 },
+      (_, i) => `Paragraph ${i}: keep the canteen full and the rifle clean.`,
+    ).join('\n\n');
+    const views = await chunkDocuments({ db: database.db }, [{ sourceName: 's', metadata: 'm', text }], 20, 1);
+    expect(views.length).toBeGreaterThan(500);
+    const texts = await chunkTexts({ db: database.db }, views);
+    expect(texts.size).toBe(views.length);
+    expect(texts.get(views[600]?.id as string)).toMatch(/^Paragraph \d+:/);
+    expect((await chunkTexts({ db: database.db }, [])).size).toBe(0);
+  });
+});
