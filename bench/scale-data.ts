@@ -148,6 +148,7 @@ export async function benchScaleIngest(): Promise<void> {
     const source = await post(base, `/v1/projects/${project.id}/sources`, { name: 'corpus' });
     const started = performance.now();
     for (const name of names) {
+      if (process.env.BENCH_MEMORY_TRACE) console.log(`  [upload ${(performance.now() / 1000).toFixed(1)} s] ${name}`);
       const form = new FormData();
       form.append('file', await openAsBlob(path.join(corpusDir, name)), name);
       const res = await fetch(`${base}/v1/sources/${source.id}/files`, { method: 'POST', body: form });

@@ -1639,7 +1639,10 @@ export interface components {
             /** @description e.g. ingest, representation_variation, factual_sft/negative/0 */
             name: string;
             kind: string;
-            /** @enum {string} */
+            /**
+             * @description planning: its items are being planned, and those planned so far are already being processed (items.total grows until the stage is running); finishing: every item settled, its files are being written
+             * @enum {string}
+             */
             state: "pending" | "planning" | "running" | "finishing" | "succeeded" | "failed" | "skipped" | "canceled";
             /** @description Why the stage is skipped */
             detail: string | null;

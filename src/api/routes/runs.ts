@@ -58,7 +58,12 @@ const StageStatus = z
   .object({
     name: z.string().describe('e.g. ingest, representation_variation, factual_sft/negative/0'),
     kind: z.string(),
-    state: z.enum(['pending', 'planning', 'running', 'finishing', 'succeeded', 'failed', 'skipped', 'canceled']),
+    state: z
+      .enum(['pending', 'planning', 'running', 'finishing', 'succeeded', 'failed', 'skipped', 'canceled'])
+      .describe(
+        'planning: its items are being planned, and those planned so far are already being processed (items.total ' +
+          'grows until the stage is running); finishing: every item settled, its files are being written',
+      ),
     detail: z.string().nullable().describe('Why the stage is skipped'),
     error: z.string().nullable(),
     depends_on: z.array(z.string()),
