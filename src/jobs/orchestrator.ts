@@ -182,14 +182,11 @@ export class Orchestrator {
     let count = 0;
     for await (const page of pages(items, PLAN_PAGE)) {
       if (count + page.length > limit) throw new Error(`more than ${limit} items from one instance it plans from`);
-      await insertItems(db, run.id, stage.name, page, first + count);
+      const keys = page.map((item) => item.key);
+      const inserted = await insertItems(db, run.id, stage.name, page, first + count);
       count += page.length;
-      const pending = await pendingItemKeys(
-        db,
-        run.id,
-        stage.name,
-        page.map((item) => item.key),
-      );
+      // A page written whole is pending whole; after a crash some may exist, and only their pending ones are sent.
+      const pending = inserted === page.length ? keys : await pendingItemKeys(db, run.id, stage.name, keys);
       if (pending.length === 0) continue;
       await this.queue.sendMany(
         jobs.stageItem(stage.kind),

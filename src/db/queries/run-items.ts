@@ -9,7 +9,7 @@ export interface NewItem {
 
 /**
  * Adds items, numbered from `firstPosition`; an item whose key the stage has is left as it is (plans are idempotent:
- * re-planning after a crash inserts nothing that already exists).
+ * re-planning after a crash inserts nothing that already exists). Returns how many were new.
  */
 export async function insertItems(
   db: Db,
@@ -17,17 +17,21 @@ export async function insertItems(
   stage: string,
   items: NewItem[],
   firstPosition = 0,
-): Promise<void> {
+): Promise<number> {
   const batchSize = 500;
+  let inserted = 0;
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = items.slice(i, i + batchSize);
-    await db
+    const rows = await db
       .insert(runItems)
       .values(
         batch.map((item, j) => ({ runId, stage, key: item.key, position: firstPosition + i + j, input: item.input })),
       )
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ key: runItems.key });
+    inserted += rows.length;
   }
+  return inserted;
 }
 
 /**

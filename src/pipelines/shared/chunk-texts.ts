@@ -5,8 +5,8 @@
  */
 import type { ChunkView, PlanContext } from '../stage.ts';
 
-/** Entries per page of texts read. */
-const TEXT_PAGE = 200;
+/** Entries per page of texts read (the orchestrator writes items 500 at a time). */
+const TEXT_PAGE = 500;
 
 /**
  * Each entry with a lookup of the texts of the chunks it `needs` (its own chunk, and its related or retrieved

@@ -1,14 +1,18 @@
 /**
  * Paged plans: a stage's items are written and sent a page at a time as its plan gives them, so its first items are
- * at work while the rest are still being planned, and the stage is never held whole. The stage here plans one page
- * and one item more; before giving that last item its plan waits until the first item has been processed, which
- * happens only if the first page was sent before the plan ended.
+ * at work while the rest are still being planned, and the stage is never held whole. The stages here plan one page
+ * and one item more. In the first, the plan waits before its last item until the first item has been processed,
+ * which happens only if the first page was sent before the plan ended. In the second, the worker planning it dies
+ * there; another worker plans the stage again and must add only the missing item, redo nothing, and keep the order.
  */
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { loadSettings } from '../../../src/config/settings.ts';
 import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
 import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
+import { startService } from '../../../src/service.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -49,10 +53,44 @@ const pagedStage: ItemStageDefinition<{ n: number }, { n: number }> = {
   },
 };
 
+/** The second stage: processing counts per item, and whether the worker that first planned it was killed. */
+const crashProcessed = new Map<number, number>();
+let plannerKilled = false;
+let pageOneSent: () => void = () => {};
+const pageOneWasSent = new Promise<void>((resolve) => {
+  pageOneSent = resolve;
+});
+
+const crashingStage: ItemStageDefinition<{ n: number }, { n: number }> = {
+  ...pagedStage,
+  kind: 'test_paged_crash',
+  async *plan() {
+    for (let n = 0; n < ITEMS; n++) {
+      if (n === ITEMS - 1 && !plannerKilled) {
+        pageOneSent();
+        // The first worker dies here, mid-plan: this plan never goes on.
+        await new Promise(() => {});
+      }
+      yield { key: `crash-${String(n).padStart(4, '0')}`, input: { n } };
+    }
+  },
+  async process(input) {
+    crashProcessed.set(input.n, (crashProcessed.get(input.n) ?? 0) + 1);
+    return outcome.done({ n: input.n });
+  },
+  async finish(ctx) {
+    await ctx.writeArtifact('paged_test/crash.json', JSON.stringify((await ctx.outputs()).map((o) => o.output.n)));
+  },
+};
+
 let t: TestService | undefined;
+let crashed: TestService | undefined;
+let second: Awaited<ReturnType<typeof startService>> | undefined;
 afterAll(async () => {
   firstProcessed();
   await t?.stop();
+  await second?.stop();
+  await crashed?.stop();
 });
 
 describe('paged plans', () => {
@@ -88,5 +126,57 @@ describe('paged plans', () => {
     });
     const planned = eventItems(events.data).filter((e) => e.type === 'stage.planned' && e.stage === 'test_paged');
     expect(planned.map((e) => e.data)).toEqual([{ items: ITEMS }]);
+  });
+
+  it('is planned again by another worker when the planning one dies, adding only what is missing', async () => {
+    crashed = await startTestService({ extraStages: [crashingStage] });
+    const service = crashed;
+    const projectId = await projectWithSources(service, 'crash', { docs: 'Text for the crash test.' }, {});
+    const configId = await createConfig(
+      service,
+      projectId,
+      'dataset_context: crash\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
+    );
+    const run = await service.client.POST('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId } },
+      body: { config_id: configId },
+    });
+    const runId = run.data?.id as string;
+    const stageOf = async () =>
+      (await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data?.stages.find(
+        (s) => s.name === 'test_paged_crash',
+      );
+    // The first page is written, sent and processed while the plan is stuck before its last item.
+    await pageOneWasSent;
+    await waitFor(async () => (await stageOf())?.items.done === ITEMS - 1, { what: 'the first page to be processed' });
+    expect((await stageOf())?.state).toBe('planning');
+
+    await service.service.worker?.kill();
+    plannerKilled = true;
+    await service.service.queue.stop();
+    second = await startService(
+      loadSettings({}, { dataDir: service.dataDir, logLevel: 'silent', jobHeartbeatSeconds: 10, role: 'worker' }),
+      {
+        database: service.database,
+        monitorIntervalSeconds: 1,
+        sweepIntervalMs: 1000,
+        logger: pino({ level: 'silent' }),
+        extraStages: [crashingStage],
+      },
+    );
+    const finished = await waitFor(
+      async () => {
+        const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
+        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
+      },
+      { what: 'the run to finish on the second worker', timeoutMs: 90_000 },
+    );
+    expect(finished.status, finished.error ?? '').toBe('succeeded');
+    const stage = finished.stages.find((s) => s.name === 'test_paged_crash');
+    expect(stage?.items).toMatchObject({ total: ITEMS, done: ITEMS, pending: 0 });
+    expect([...crashProcessed.values()].every((times) => times === 1)).toBe(true);
+    expect(crashProcessed.size).toBe(ITEMS);
+    const order = await fetch(`${service.baseUrl}/v1/runs/${runId}/artifacts/paged_test/crash.json`);
+    expect(await order.json()).toEqual(Array.from({ length: ITEMS }, (_, n) => n));
   });
 });
