@@ -22,6 +22,8 @@ export interface FakeHubCounters {
   downloadedBytes: number;
   commits: number;
   requests: number;
+  /** Requests held unanswered by `holdNext`. */
+  held: number;
 }
 
 export interface FakeHub {
@@ -33,13 +35,16 @@ export interface FakeHub {
   counters(): FakeHubCounters;
   /** The next `count` requests whose path contains `pathPart` answer `status`. */
   failNext(pathPart: string, status: number, count?: number): void;
+  /** The next `count` requests whose path contains `pathPart` are never answered (a hub that hangs; `close` ends them). */
+  holdNext(pathPart: string, count?: number): void;
   close(): Promise<void>;
 }
 
 export async function startFakeHub(options: { port?: number; host?: string } = {}): Promise<FakeHub> {
   const repos = new Map<string, FakeRepo>();
-  const counters: FakeHubCounters = { downloads: 0, downloadedBytes: 0, commits: 0, requests: 0 };
+  const counters: FakeHubCounters = { downloads: 0, downloadedBytes: 0, commits: 0, requests: 0, held: 0 };
   const failures: Array<{ pathPart: string; status: number; count: number }> = [];
+  const holds: Array<{ pathPart: string; count: number }> = [];
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => json(res, 500, { error: String(error) }));
@@ -49,6 +54,12 @@ export async function startFakeHub(options: { port?: number; host?: string } = {
     counters.requests++;
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = decodeURIComponent(url.pathname);
+    const hold = holds.find((h) => h.count > 0 && path.includes(h.pathPart));
+    if (hold) {
+      hold.count--;
+      counters.held++;
+      return;
+    }
     const failure = failures.find((f) => f.count > 0 && path.includes(f.pathPart));
     if (failure) {
       failure.count--;
@@ -219,6 +230,9 @@ export async function startFakeHub(options: { port?: number; host?: string } = {
     counters: () => ({ ...counters }),
     failNext(pathPart, status, count = 1) {
       failures.push({ pathPart, status, count });
+    },
+    holdNext(pathPart, count = 1) {
+      holds.push({ pathPart, count });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { hubPushes } from '../schema/index.ts';
 
@@ -25,12 +25,16 @@ export async function listHubPushes(db: Db, runId: string): Promise<HubPushRow[]
   return db.select().from(hubPushes).where(eq(hubPushes.runId, runId)).orderBy(desc(hubPushes.createdAt));
 }
 
-/** queued → running; false when the push is no longer queued (another worker took it, or it ended). */
+/**
+ * queued → running, or running again: a push found `running` is one whose worker died inside it (the queue hands a
+ * push's job to one worker at a time, and to another only once the first one's heartbeat lapsed), so the job's new
+ * holder carries it on. False when the push has ended.
+ */
 export async function startHubPush(db: Db, id: string): Promise<boolean> {
   const rows = await db
     .update(hubPushes)
     .set({ status: 'running' })
-    .where(and(eq(hubPushes.id, id), eq(hubPushes.status, 'queued')))
+    .where(and(eq(hubPushes.id, id), inArray(hubPushes.status, ['queued', 'running'])))
     .returning({ id: hubPushes.id });
   return rows.length > 0;
 }
