@@ -32,6 +32,10 @@ export const jobs = {
   preview: { queue: 'preview', payload: z.object({ previewId: z.string() }) } satisfies JobDefinition<{
     previewId: string;
   }>,
+  /** A preview whose job ended without it: its worker died in it every attempt. Recorded as failed, saying so. */
+  previewDead: { queue: 'preview-dead', payload: z.object({ previewId: z.string() }) } satisfies JobDefinition<{
+    previewId: string;
+  }>,
   /** Text extraction right after upload, so a file's status and text are known before any run. */
   extractFile: { queue: 'extract-file', payload: z.object({ fileId: z.string() }) } satisfies JobDefinition<{
     fileId: string;

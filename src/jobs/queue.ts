@@ -16,6 +16,16 @@ export interface QueueOptions {
   monitorIntervalSeconds?: number;
 }
 
+/** The queue options ensureQueues keeps in step with the code (those the code sets; pg-boss's defaults stay). */
+const UPDATABLE = [
+  'retryLimit',
+  'retryDelay',
+  'retryBackoff',
+  'retryDelayMax',
+  'heartbeatSeconds',
+  'deadLetter',
+] as const;
+
 export class JobQueue {
   private constructor(
     readonly boss: PgBoss,
@@ -35,9 +45,14 @@ export class JobQueue {
     return new JobQueue(boss, options);
   }
 
-  /** Creates the queues this process uses; idempotent, so every process may do it at start. */
+  /**
+   * Creates the queues this process uses, and brings an existing queue's retry, heartbeat and dead-letter options to
+   * what this code (and JOB_RETRY_LIMIT) says: a queue keeps the options it was created with, so without this a
+   * deployment would never see a changed retry limit or a newly added dead letter. Idempotent, so every process may
+   * do it at start. (A queue's policy cannot change after it is created.)
+   */
   async ensureQueues(stageKinds: string[]): Promise<void> {
-    const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
+    const existing = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
     const retry = { retryLimit: this.options.retryLimit, retryDelay: 2, retryBackoff: true, retryDelayMax: 60 };
     const heartbeatSeconds = this.options.heartbeatSeconds;
     const want: Array<[string, Parameters<PgBoss['createQueue']>[1]]> = [
@@ -45,8 +60,9 @@ export class JobQueue {
       [jobs.advanceRun.queue, { policy: 'stately', ...retry, heartbeatSeconds }],
       [jobs.extractFile.queue, { ...retry, heartbeatSeconds }],
       [jobs.runEstimate.queue, { ...retry, retryLimit: 2, heartbeatSeconds }],
-      // A preview is not retried: a fault ends it with its reason, and the client asks again.
-      [jobs.preview.queue, { retryLimit: 0, heartbeatSeconds }],
+      // A fault ends a preview with its reason (the handler records it); a retry is for a worker that died in it.
+      [jobs.previewDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.preview.queue, { retryLimit: 1, retryDelay: 1, heartbeatSeconds, deadLetter: jobs.previewDead.queue }],
       [jobs.hubPushDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
       [jobs.hubPush.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.hubPushDead.queue }],
       [jobs.runWebhookDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
@@ -57,7 +73,12 @@ export class JobQueue {
       ]),
     ];
     for (const [name, opts] of want) {
-      if (!existing.has(name)) await this.boss.createQueue(name, opts);
+      const queue = existing.get(name);
+      if (!queue) await this.boss.createQueue(name, opts);
+      else if (UPDATABLE.some((key) => opts?.[key] !== undefined && queue[key] !== opts[key])) {
+        const { policy: _fixed, ...updatable } = opts ?? {};
+        await this.boss.updateQueue(name, updatable);
+      }
     }
   }
 

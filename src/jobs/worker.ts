@@ -11,6 +11,7 @@ import { estimateForRun } from './dry-run/estimate.ts';
 import { runPreview } from './dry-run/preview.ts';
 import { advanceRun } from './handlers/advance-run.ts';
 import { recordDeadItem } from './handlers/dead-item.ts';
+import { recordDeadPreview } from './handlers/dead-preview.ts';
 import { extractFile } from './handlers/extract-file.ts';
 import { pushToHub, recordDeadPush } from './handlers/hub-push.ts';
 import { deliverRunWebhook, recordDeadWebhook } from './handlers/run-webhook.ts';
@@ -63,6 +64,7 @@ export class Worker {
         handlerFor(jobs.extractFile, extractFile(deps, log)),
         handlerFor(jobs.runEstimate, ({ runId }) => estimateForRun(deps, registry, runId)),
         handlerFor(jobs.preview, ({ previewId }, signal) => runPreview(deps, registry, llmFor, previewId, signal)),
+        handlerFor(jobs.previewDead, recordDeadPreview(deps)),
         handlerFor(jobs.hubPush, pushToHub(deps, log)),
         handlerFor(jobs.hubPushDead, recordDeadPush(deps)),
         handlerFor(jobs.runWebhook, deliverRunWebhook(deps)),
