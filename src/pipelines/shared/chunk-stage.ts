@@ -5,13 +5,13 @@
  * Finishes by writing the pipeline's `final_output.jsonl` per source, with the context header on every line.
  */
 import { z } from 'zod';
-import { firstByKey } from '../../ingest/chunk.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import type { ItemStageDefinition } from '../stage.ts';
 import { withTexts } from './chunk-texts.ts';
 import { type ChunkRecipe, processChunk } from './chunk-variations.ts';
 import { type ChunkVariations, ChunkVariationsSchema, pretrainingFile } from './pretraining-lines.ts';
+import { seededSubset } from './source-chunks.ts';
 
 export const ChunkInputSchema = z.object({
   sourceName: z.string(),
@@ -43,8 +43,7 @@ export function chunkVariationStage(options: {
       for (const source of ctx.sources) {
         const documents = cleaned.filter((d) => d.sourceName === source.name);
         let chunks = await ctx.chunkDocuments(documents, settings.representation_variation_chunk_size);
-        // Views carry their subset keys (md5 of system.seed and the text), so the subset needs no texts.
-        if (system.use_subset) chunks = firstByKey(chunks, (c) => c.subsetKey, system.subset_size);
+        if (system.use_subset) chunks = seededSubset(chunks, system.subset_size);
         for await (const [chunk, textOf] of withTexts(ctx, chunks, (c) => [c])) {
           yield {
             key: sha256Hex(`${source.name}\u0000${chunk.id}`).slice(0, 32),

@@ -29,10 +29,16 @@ export async function chunksBySource(
       size,
     );
     const wanted = subset(source.settings);
-    // Views carry their subset keys (md5 of system.seed and the text), so the subset needs no texts.
-    out.push({ source, all, chosen: wanted.use ? firstByKey(all, (c) => c.subsetKey, wanted.size) : all });
+    out.push({ source, all, chosen: wanted.use ? seededSubset(all, wanted.size) : all });
   }
   return out;
 }
+
+/**
+ * The original's deterministic subset (md5 of system.seed and the text, first `size`). Views carry that key, taken
+ * when they were read, so the subset needs no texts.
+ */
+export const seededSubset = (chunks: readonly ChunkView[], size: number): ChunkView[] =>
+  firstByKey(chunks, (c) => c.subsetKey, size);
 
 export const chunkItemKey = (source: string, chunk: ChunkView) => sha256Hex(`${source}\u0000${chunk.id}`).slice(0, 32);

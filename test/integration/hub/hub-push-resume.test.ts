@@ -1,18 +1,10 @@
-/**
- * A push whose worker dies while it is committing: the push is left `running` and its job active. Once the job's
- * heartbeat lapses another worker takes it, and must carry the push through, not find it `running` and leave it so.
- *
- * About 15 s long, on purpose: the dead worker's job is only retried once its heartbeat (10 s, pg-boss's minimum) has
- * lapsed and the monitor has noticed.
- */
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../../src/config/settings.ts';
-import { startService } from '../../../src/service.ts';
+import type { Service } from '../../../src/service.ts';
 import { type FakeHub, startFakeHub } from '../../../tools/fake-hub/server.ts';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { runToEnd } from '../../support/runs.ts';
+import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { upload } from '../../support/upload.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -20,7 +12,7 @@ import { waitFor } from '../../support/wait.ts';
 const REPO = 'team/resumed-push';
 
 let first: TestService | undefined;
-let second: Awaited<ReturnType<typeof startService>> | undefined;
+let second: Service | undefined;
 let llm: FakeLlm | undefined;
 let hub: FakeHub | undefined;
 
@@ -73,21 +65,8 @@ describe('a push whose worker died', () => {
     await waitFor(async () => fakeHub.counters().held === 1, { what: 'the commit to reach the hub' });
     expect((await pushOf())?.status).toBe('running');
 
-    await t.service.worker?.kill();
-    await t.service.queue.stop();
-    second = await startService(
-      loadSettings(
-        {},
-        {
-          dataDir: t.dataDir,
-          logLevel: 'silent',
-          jobHeartbeatSeconds: 10,
-          role: 'worker',
-          huggingfaceHubUrl: fakeHub.url,
-        },
-      ),
-      { database: t.database, monitorIntervalSeconds: 1, sweepIntervalMs: 1000, logger: pino({ level: 'silent' }) },
-    );
+    await killWorker(t);
+    second = await startSecondWorker(t, { settings: { huggingfaceHubUrl: fakeHub.url } });
 
     const ended = await waitFor(
       async () => {

@@ -1,20 +1,12 @@
-/**
- * Paged plans: a stage's items are written and sent a page at a time as its plan gives them, so its first items are
- * at work while the rest are still being planned, and the stage is never held whole. The stages here plan one page
- * and one item more. In the first, the plan waits before its last item until the first item has been processed,
- * which happens only if the first page was sent before the plan ended. In the second, the worker planning it dies
- * there; another worker plans the stage again and must add only the missing item, redo nothing, and keep the order.
- */
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadSettings } from '../../../src/config/settings.ts';
 import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
 import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
-import { startService } from '../../../src/service.ts';
+import type { Service } from '../../../src/service.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
 import { eventItems } from '../../support/runs.ts';
+import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
@@ -85,7 +77,7 @@ const crashingStage: ItemStageDefinition<{ n: number }, { n: number }> = {
 
 let t: TestService | undefined;
 let crashed: TestService | undefined;
-let second: Awaited<ReturnType<typeof startService>> | undefined;
+let second: Service | undefined;
 afterAll(async () => {
   firstProcessed();
   await t?.stop();
@@ -151,19 +143,9 @@ describe('paged plans', () => {
     await waitFor(async () => (await stageOf())?.items.done === ITEMS - 1, { what: 'the first page to be processed' });
     expect((await stageOf())?.state).toBe('planning');
 
-    await service.service.worker?.kill();
+    await killWorker(service);
     plannerKilled = true;
-    await service.service.queue.stop();
-    second = await startService(
-      loadSettings({}, { dataDir: service.dataDir, logLevel: 'silent', jobHeartbeatSeconds: 10, role: 'worker' }),
-      {
-        database: service.database,
-        monitorIntervalSeconds: 1,
-        sweepIntervalMs: 1000,
-        logger: pino({ level: 'silent' }),
-        extraStages: [crashingStage],
-      },
-    );
+    second = await startSecondWorker(service, { extraStages: [crashingStage] });
     const finished = await waitFor(
       async () => {
         const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });

@@ -1,26 +1,17 @@
-/**
- * A preview whose worker dies inside it (the model hangs, the worker is killed): its job is retried once its heartbeat
- * lapses and the next worker carries the preview to its end. A preview whose every attempt lost its worker is
- * recorded as failed, saying so (the dead-letter handler), instead of staying `running`.
- *
- * About 15 s long, on purpose: the dead worker's job is only retried once its heartbeat (10 s, pg-boss's minimum) has
- * lapsed and the monitor has noticed.
- */
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../../src/config/settings.ts';
 import { getPreviewById, insertPreview } from '../../../src/db/queries/previews.ts';
 import { recordDeadPreview, WORKER_STOPPED_IN_PREVIEW } from '../../../src/jobs/handlers/dead-preview.ts';
-import { startService } from '../../../src/service.ts';
+import type { Service } from '../../../src/service.ts';
 import { type FakeLlm, startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { orchardSections } from '../../support/documents.ts';
 import { pretrainingConfigYaml } from '../../support/pretraining-config.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { waitFor } from '../../support/wait.ts';
 
 let first: TestService | undefined;
-let second: Awaited<ReturnType<typeof startService>> | undefined;
+let second: Service | undefined;
 let llm: FakeLlm | undefined;
 
 afterAll(async () => {
@@ -53,14 +44,9 @@ describe('a preview whose worker died', () => {
     // The preview is calling the model, which does not answer: the worker dies there.
     await waitFor(async () => ((await fake.counters()).byStatus.hang ?? 0) > 0, { what: 'a call to hang' });
     expect((await previewOf()).status).toBe('running');
-    await t.service.worker?.kill();
-    await t.service.queue.stop();
-
+    await killWorker(t);
     await fake.setOptions({ hangRate: 0 });
-    second = await startService(
-      loadSettings({}, { dataDir: t.dataDir, logLevel: 'silent', jobHeartbeatSeconds: 10, role: 'worker' }),
-      { database: t.database, monitorIntervalSeconds: 1, sweepIntervalMs: 1000, logger: pino({ level: 'silent' }) },
-    );
+    second = await startSecondWorker(t);
     const ended = await waitFor(
       async () => {
         const preview = await previewOf();

@@ -1,14 +1,6 @@
-/**
- * A worker that dies mid-stage: its items in flight are retried by another worker once their heartbeat lapses,
- * finished items are not redone, and the run finishes.
- *
- * About 20 s long, on purpose: the dead worker's jobs are only retried once their heartbeat (10 s, pg-boss's
- * minimum) has lapsed and the monitor has noticed.
- */
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../../src/config/settings.ts';
-import { startService } from '../../../src/service.ts';
+import type { Service } from '../../../src/service.ts';
+import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { itemKey, standInStage } from '../../support/stand-in-stage.ts';
 import { upload } from '../../support/upload.ts';
@@ -51,7 +43,7 @@ const controllable = standInStage({
 });
 
 let first: TestService | undefined;
-let second: Awaited<ReturnType<typeof startService>> | undefined;
+let second: Service | undefined;
 afterAll(async () => {
   openGate();
   await second?.stop();
@@ -95,24 +87,10 @@ describe('resume after a worker dies', () => {
       what: 'six items done, four blocked',
     });
 
-    await t.service.worker?.kill();
+    await killWorker(t);
     firstWorkerKilled = true;
-    await t.service.queue.stop();
     openGate();
-
-    second = await startService(
-      loadSettings(
-        {},
-        { dataDir: t.dataDir, logLevel: 'silent', jobHeartbeatSeconds: 10, workerConcurrency: 4, role: 'worker' },
-      ),
-      {
-        database: t.database,
-        monitorIntervalSeconds: 1,
-        sweepIntervalMs: 1000,
-        logger: pino({ level: 'silent' }),
-        extraStages: [controllable],
-      },
-    );
+    second = await startSecondWorker(t, { settings: { workerConcurrency: 4 }, extraStages: [controllable] });
 
     const finished = await waitFor(
       async () => {
