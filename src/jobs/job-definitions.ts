@@ -40,6 +40,10 @@ export const jobs = {
   extractFile: { queue: 'extract-file', payload: z.object({ fileId: z.string() }) } satisfies JobDefinition<{
     fileId: string;
   }>,
+  /** An upload whose extraction job failed every attempt (its worker stopped in it each time): recorded as failed. */
+  extractFileDead: { queue: 'extract-file-dead', payload: z.object({ fileId: z.string() }) } satisfies JobDefinition<{
+    fileId: string;
+  }>,
   /** Items whose job failed every attempt: recorded as failed items so the run can finish and say why. */
   deadItem: { queue: 'items-dead', payload: ItemPayload } satisfies JobDefinition<ItemPayload>,
   /** Publishing a run's outputs to the Hugging Face Hub (retried on faults). */

@@ -58,7 +58,8 @@ export class JobQueue {
     const want: Array<[string, Parameters<PgBoss['createQueue']>[1]]> = [
       [jobs.deadItem.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
       [jobs.advanceRun.queue, { policy: 'stately', ...retry, heartbeatSeconds }],
-      [jobs.extractFile.queue, { ...retry, heartbeatSeconds }],
+      [jobs.extractFileDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.extractFile.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.extractFileDead.queue }],
       [jobs.runEstimate.queue, { ...retry, retryLimit: 2, heartbeatSeconds }],
       // A fault ends a preview with its reason (the handler records it); a retry is for a worker that died in it.
       [jobs.previewDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],

@@ -12,7 +12,7 @@ import { runPreview } from './dry-run/preview.ts';
 import { advanceRun } from './handlers/advance-run.ts';
 import { recordDeadItem } from './handlers/dead-item.ts';
 import { recordDeadPreview } from './handlers/dead-preview.ts';
-import { extractFile } from './handlers/extract-file.ts';
+import { extractFile, recordDeadExtraction } from './handlers/extract-file.ts';
 import { pushToHub, recordDeadPush } from './handlers/hub-push.ts';
 import { deliverRunWebhook, recordDeadWebhook } from './handlers/run-webhook.ts';
 import { StageItemHandler } from './handlers/stage-item.ts';
@@ -62,6 +62,7 @@ export class Worker {
         handlerFor(jobs.advanceRun, advanceRun(this.orchestrator)),
         handlerFor(jobs.deadItem, recordDeadItem(runner)),
         handlerFor(jobs.extractFile, extractFile(deps, log)),
+        handlerFor(jobs.extractFileDead, recordDeadExtraction(deps)),
         handlerFor(jobs.runEstimate, ({ runId }) => estimateForRun(deps, registry, runId)),
         handlerFor(jobs.preview, ({ previewId }, signal) => runPreview(deps, registry, llmFor, previewId, signal)),
         handlerFor(jobs.previewDead, recordDeadPreview(deps)),
