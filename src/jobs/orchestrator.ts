@@ -8,6 +8,7 @@
  * finished, plans the items of each further instance as that one finishes, and finishes only after all of them.
  */
 
+import { constants } from 'node:buffer';
 import { maxDropFractionFor } from '../config/composition/schema.ts';
 import { appendEvent } from '../db/queries/run-events.ts';
 import { hasPending, insertItems, itemCountsByStage, pendingItemKeys } from '../db/queries/run-items.ts';
@@ -32,6 +33,7 @@ import { createPlanContext, finishStage, runInfo, runStore } from './stage-conte
 import type { StageDeps } from './stage-deps.ts';
 import type { StageRegistry } from './stage-registry.ts';
 
+const { MAX_STRING_LENGTH } = constants;
 const settledOk = new Set(['succeeded', 'skipped']);
 /** Room in item positions for the items planned from one instance of a flowing stage's source. */
 const FLOW_POSITIONS = 10_000_000;
@@ -141,7 +143,7 @@ export class Orchestrator {
         await this.planFlow(run, stage, flow);
         await transitionStage(db, run.id, stage.name, ['planning'], 'running');
       } catch (error) {
-        await this.failStage(run, stage, `planning failed: ${errorMessage(error)}`);
+        await this.failStage(run, stage, `planning failed: ${whyFailed(error)}`);
       }
       return true;
     }
@@ -160,7 +162,7 @@ export class Orchestrator {
       await transitionStage(db, run.id, stage.name, ['planning'], 'running');
       await appendEvent(db, run.id, 'stage.planned', { items: planned }, stage.name);
     } catch (error) {
-      await this.failStage(run, stage, `planning failed: ${errorMessage(error)}`);
+      await this.failStage(run, stage, `planning failed: ${whyFailed(error)}`);
     }
     return true;
   }
@@ -246,7 +248,7 @@ export class Orchestrator {
         await appendEvent(db, run.id, 'stage.finished', {}, stage.name);
       }
     } catch (error) {
-      await this.failStage(run, stage, `finishing failed: ${errorMessage(error)}`);
+      await this.failStage(run, stage, `finishing failed: ${whyFailed(error)}`);
     }
     return true;
   }
@@ -290,4 +292,20 @@ export class Orchestrator {
       if (done.webhookUrl) await this.queue.send(jobs.runWebhook, { runId: run.id });
     }
   }
+}
+
+/**
+ * Why a stage's planning or finishing failed, in words a client can act on. A stage writes each of its files (and its
+ * result) as one string, and the runtime caps a string at MAX_STRING_LENGTH characters (~537 M): past that, all V8
+ * says is "Invalid string length". A source that large (or, for the pretraining files, half that with two variations
+ * per chunk) has to be split.
+ */
+function whyFailed(error: unknown): string {
+  if (error instanceof RangeError && error.message === 'Invalid string length') {
+    return (
+      `a file or result of this stage would be longer than the ${MAX_STRING_LENGTH.toLocaleString('en')} characters ` +
+      'one string can hold; split the largest source into several smaller ones'
+    );
+  }
+  return errorMessage(error);
 }

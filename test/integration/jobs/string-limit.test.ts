@@ -1,0 +1,54 @@
+/**
+ * A stage writes each file and result as one string, and the runtime caps a string's length: past it, V8 says only
+ * "Invalid string length". A run over a source that large must fail saying what to do about it. The stage here
+ * throws what V8 throws (building a half-gigabyte string in a test would cost the machine more than it proves).
+ */
+import { constants } from 'node:buffer';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { startTestService, type TestService } from '../../support/service.ts';
+import { standInStage } from '../../support/stand-in-stage.ts';
+import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
+
+const tooLong = standInStage({
+  count: 2,
+  async process() {},
+  async finish() {
+    throw new RangeError('Invalid string length');
+  },
+});
+
+let t: TestService | undefined;
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('a stage whose file would exceed the longest string', () => {
+  it('fails the run saying so, and what to do', async () => {
+    t = await startTestService({ extraStages: [tooLong] });
+    const service = t;
+    const projectId = await projectWithSources(service, 'too-long', { docs: 'A short document.' }, {});
+    const configId = await createConfig(
+      service,
+      projectId,
+      'dataset_context: long\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
+    );
+    const run = await service.client.POST('/v1/projects/{id}/runs', {
+      params: { path: { id: projectId } },
+      body: { config_id: configId },
+    });
+    const ended = await waitFor(
+      async () => {
+        const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: run.data?.id as string } } });
+        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
+      },
+      { what: 'the run to end', timeoutMs: 60_000 },
+    );
+    expect(ended.status).toBe('failed');
+    const stage = ended.stages.find((s) => s.name === 'test_items');
+    expect(stage?.state).toBe('failed');
+    expect(stage?.error).toContain(constants.MAX_STRING_LENGTH.toLocaleString('en'));
+    expect(stage?.error).toContain('split the largest source');
+    expect(ended.error).toContain('split the largest source');
+  });
+});
