@@ -1,6 +1,10 @@
 /** Starting a run through the API and waiting for it to end, for the end-to-end tests. */
+import type { components } from './openapi-types.ts';
 import type { ApiClient } from './service.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from './wait.ts';
+
+/** A run's status document, as the API's spec types it. */
+export type RunDocument = components['schemas']['Run'];
 
 /** Starts a run of the config and returns its status document once it has ended (typed by the caller). */
 export async function runToEnd<Run>(

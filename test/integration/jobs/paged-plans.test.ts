@@ -5,10 +5,10 @@ import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
 import type { Service } from '../../../src/service.ts';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
-import { eventItems } from '../../support/runs.ts';
+import { eventItems, type RunDocument, runToEnd, untilRunEnded } from '../../support/runs.ts';
 import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
-import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /** The orchestrator's page (PLAN_PAGE), plus one item. */
 const ITEMS = 501;
@@ -95,18 +95,7 @@ describe('paged plans', () => {
       projectId,
       'dataset_context: paged\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
     );
-    const run = await service.client.POST('/v1/projects/{id}/runs', {
-      params: { path: { id: projectId } },
-      body: { config_id: configId },
-    });
-    const runId = run.data?.id as string;
-    const finished = await waitFor(
-      async () => {
-        const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
-        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
-      },
-      { what: 'the run to end', timeoutMs: 120_000 },
-    );
+    const { id: runId, run: finished } = await runToEnd<RunDocument>(service.client, projectId, configId);
     expect(lastItemWaitedFor).toBe('processed');
     const stage = finished.stages.find((s) => s.name === 'test_paged');
     expect(stage?.state).toBe('succeeded');
@@ -146,13 +135,7 @@ describe('paged plans', () => {
     await killWorker(service);
     plannerKilled = true;
     second = await startSecondWorker(service, { extraStages: [crashingStage] });
-    const finished = await waitFor(
-      async () => {
-        const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
-        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
-      },
-      { what: 'the run to finish on the second worker', timeoutMs: 90_000 },
-    );
+    const finished = await untilRunEnded<RunDocument>(service.client, runId);
     expect(finished.status, finished.error ?? '').toBe('succeeded');
     const stage = finished.stages.find((s) => s.name === 'test_paged_crash');
     expect(stage?.items).toMatchObject({ total: ITEMS, done: ITEMS, pending: 0 });

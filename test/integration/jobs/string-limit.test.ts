@@ -6,9 +6,9 @@
 import { constants } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { type RunDocument, runToEnd } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { standInStage } from '../../support/stand-in-stage.ts';
-import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
 const tooLong = standInStage({
   count: 2,
@@ -33,17 +33,7 @@ describe('a stage whose file would exceed the longest string', () => {
       projectId,
       'dataset_context: long\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
     );
-    const run = await service.client.POST('/v1/projects/{id}/runs', {
-      params: { path: { id: projectId } },
-      body: { config_id: configId },
-    });
-    const ended = await waitFor(
-      async () => {
-        const status = await service.client.GET('/v1/runs/{id}', { params: { path: { id: run.data?.id as string } } });
-        return status.data && TERMINAL_RUN_STATUSES.includes(status.data.status) ? status.data : undefined;
-      },
-      { what: 'the run to end', timeoutMs: 60_000 },
-    );
+    const { run: ended } = await runToEnd<RunDocument>(service.client, projectId, configId);
     expect(ended.status).toBe('failed');
     const stage = ended.stages.find((s) => s.name === 'test_items');
     expect(stage?.state).toBe('failed');
