@@ -73,11 +73,7 @@ export async function textsOfChunks(db: Db, refs: ChunkRef[]): Promise<Map<strin
     db,
     sql`
     select c.set_key as "setKey", c.idx, c.text
-    from (values ${sql.join(
-      refs.map((r) => sql`(${r.setKey}, ${r.idx}::int)`),
-      sql`, `,
-    )}) as w(set_key, idx)
-    join ${chunks} c on c.set_key = w.set_key and c.idx = w.idx`,
+    from ${chunksOf(refs)}`,
   );
   for (const row of rows) out.set(chunkId(row), row.text);
   return out;
@@ -107,6 +103,15 @@ export interface ChunkRef {
   idx: number;
 }
 
+/** The stored chunks `refs` name, as `c` in a FROM clause (a values list joined on the chunks' key). */
+function chunksOf(refs: ChunkRef[]) {
+  return sql`(values ${sql.join(
+    refs.map((r) => sql`(${r.setKey}, ${r.idx}::int)`),
+    sql`, `,
+  )}) as w(set_key, idx)
+    join ${chunks} c on c.set_key = w.set_key and c.idx = w.idx`;
+}
+
 /** A stored chunk's id, `<set key>:<index>`: how chunk views, rankings and embeddings name it. */
 export function chunkId(ref: ChunkRef): string {
   return `${ref.setKey}:${ref.idx}`;
@@ -120,11 +125,7 @@ export async function lexemesOfChunks(db: Db, refs: ChunkRef[]): Promise<Map<str
     db,
     sql`
     select c.set_key as "setKey", c.idx, u.lexeme, coalesce(array_length(u.positions, 1), 1)::int as tf
-    from (values ${sql.join(
-      refs.map((r) => sql`(${r.setKey}, ${r.idx}::int)`),
-      sql`, `,
-    )}) as w(set_key, idx)
-    join ${chunks} c on c.set_key = w.set_key and c.idx = w.idx
+    from ${chunksOf(refs)}
     cross join unnest(c.tsv) as u`,
   );
   for (const row of rows) {
