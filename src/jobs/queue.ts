@@ -55,18 +55,20 @@ export class JobQueue {
     const existing = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
     const retry = { retryLimit: this.options.retryLimit, retryDelay: 2, retryBackoff: true, retryDelayMax: 60 };
     const heartbeatSeconds = this.options.heartbeatSeconds;
+    // A dead-letter queue's job records why another job ended; it only fails on a fault of the database.
+    const deadLetters = { retryLimit: 5, retryDelay: 1, retryBackoff: true };
     const want: Array<[string, Parameters<PgBoss['createQueue']>[1]]> = [
-      [jobs.deadItem.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.deadItem.queue, deadLetters],
       [jobs.advanceRun.queue, { policy: 'stately', ...retry, heartbeatSeconds }],
-      [jobs.extractFileDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.extractFileDead.queue, deadLetters],
       [jobs.extractFile.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.extractFileDead.queue }],
       [jobs.runEstimate.queue, { ...retry, retryLimit: 2, heartbeatSeconds }],
       // A fault ends a preview with its reason (the handler records it); a retry is for a worker that died in it.
-      [jobs.previewDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.previewDead.queue, deadLetters],
       [jobs.preview.queue, { retryLimit: 1, retryDelay: 1, heartbeatSeconds, deadLetter: jobs.previewDead.queue }],
-      [jobs.hubPushDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.hubPushDead.queue, deadLetters],
       [jobs.hubPush.queue, { ...retry, heartbeatSeconds, deadLetter: jobs.hubPushDead.queue }],
-      [jobs.runWebhookDead.queue, { retryLimit: 5, retryDelay: 1, retryBackoff: true }],
+      [jobs.runWebhookDead.queue, deadLetters],
       [jobs.runWebhook.queue, { ...retry, retryLimit: 6, heartbeatSeconds, deadLetter: jobs.runWebhookDead.queue }],
       ...stageKinds.map((kind): [string, Parameters<PgBoss['createQueue']>[1]] => [
         jobs.stageItem(kind).queue,
