@@ -183,13 +183,11 @@ export class ItemRunner {
     const item = await getItem(this.deps.db, data.runId, data.stage, data.key);
     if (item?.state !== 'pending') return;
     const stage = (await getStages(this.deps.db, data.runId)).find((s) => s.name === data.stage);
-    if (item.attempts === 0) {
-      if (stage) {
-        await recordItemAttemptError(this.deps.db, data, WORKER_LOST, 1);
-        await this.queue.send(jobs.stageItem(stage.kind), data);
-        this.log.warn({ ...data }, 'item sent again: every run of its job lost its worker');
-        return;
-      }
+    if (item.attempts === 0 && stage) {
+      await recordItemAttemptError(this.deps.db, data, WORKER_LOST, 1);
+      await this.queue.send(jobs.stageItem(stage.kind), data);
+      this.log.warn({ ...data }, 'item sent again: every run of its job lost its worker');
+      return;
     }
     const reason = `failed after ${item.attempts} attempts: ${item.reason ?? 'unknown error'}`;
     if (await recordItemOutcome(this.deps.db, data.runId, data.stage, data.key, { state: 'failed', reason })) {
