@@ -43,14 +43,13 @@ export const correctionStage: ItemStageDefinition<CorrectionInput, z.infer<typeo
       use: s.correction_use_subset,
       size: s.correction_subset_size,
     }));
-    for (const { source, all, chosen } of bySource) {
-      const position = new Map(all.map((c, i) => [c.id, i]));
+    for (const { source, chosen, positionOf } of bySource) {
       for await (const [chunk, textOf] of withTexts(ctx, chosen, (c) => [c])) {
         yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
-            chunkIndex: position.get(chunk.id) ?? 0,
+            chunkIndex: positionOf(chunk),
             metadata: chunk.metadata,
             text: textOf(chunk),
           },

@@ -79,17 +79,16 @@ export const factualSftStage: ItemStageDefinition<FactualInput, FactualOutput, F
       use: s.factual_gen_use_subset,
       size: s.factual_gen_subset_size_per_way,
     }));
-    for (const { source, all: chunks, chosen } of bySource) {
+    for (const { source, all: chunks, chosen, positionOf } of bySource) {
       // Related chunks come from every chunk of the source, before the subset (§5.5 step 1).
       const related = showRelated ? await ctx.relatedChunks(chunks, RELATED_CHUNKS) : new Map<string, ChunkView[]>();
-      const position = new Map(chunks.map((c, i) => [c.id, i]));
       const relatedOf = (chunk: ChunkView) => related.get(chunk.id) ?? [];
       for await (const [chunk, textOf] of withTexts(ctx, chosen, (c) => [c, ...relatedOf(c)])) {
         yield {
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
-            chunkIndex: position.get(chunk.id) ?? 0,
+            chunkIndex: positionOf(chunk),
             metadata: chunk.metadata,
             text: textOf(chunk),
             related: relatedOf(chunk).map((r) => ({ metadata: r.metadata, text: textOf(r) })),

@@ -55,8 +55,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
       use: s.rag_use_subset,
       size: s.rag_subset_size,
     }));
-    for (const { source, all, chosen } of bySource) {
-      const position = new Map(all.map((c, i) => [c.id, i]));
+    for (const { source, all, chosen, positionOf } of bySource) {
       const drawn = chosen.map((chunk) => ({
         chunk,
         retrieval: simulateRetrieval(
@@ -73,7 +72,7 @@ export const ragDataStage: ItemStageDefinition<RagInput, z.infer<typeof RagOutpu
           key: chunkItemKey(source.name, chunk),
           input: {
             sourceName: source.name,
-            chunkIndex: position.get(chunk.id) ?? 0,
+            chunkIndex: positionOf(chunk),
             metadata: chunk.metadata,
             text: textOf(chunk),
             failed: retrieval.failed,

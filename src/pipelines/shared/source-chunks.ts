@@ -14,6 +14,8 @@ export interface SourceChunks {
   all: ChunkView[];
   /** The chunks the stage makes items of. */
   chosen: ChunkView[];
+  /** A chunk's place in `all` (the original's chunk index within its source). */
+  positionOf(chunk: ChunkView): number;
 }
 
 export async function chunksBySource(
@@ -29,7 +31,13 @@ export async function chunksBySource(
       size,
     );
     const wanted = subset(source.settings);
-    out.push({ source, all, chosen: wanted.use ? seededSubset(all, wanted.size) : all });
+    const position = new Map(all.map((c, i) => [c.id, i]));
+    out.push({
+      source,
+      all,
+      chosen: wanted.use ? seededSubset(all, wanted.size) : all,
+      positionOf: (chunk) => position.get(chunk.id) ?? 0,
+    });
   }
   return out;
 }
