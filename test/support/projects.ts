@@ -30,3 +30,10 @@ export async function createConfig(t: TestService, projectId: string, yaml: stri
   expect(config.status, await config.clone().text()).toBe(201);
   return ((await config.json()) as { id: string }).id;
 }
+
+/**
+ * The smallest config a run accepts with no hub to reach: only the dataset context, and no generic datasets (the
+ * default lists some). For tests whose stages are their own.
+ */
+export const configWithoutGenericData = (datasetContext: string): string =>
+  `dataset_context: ${datasetContext}\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n`;

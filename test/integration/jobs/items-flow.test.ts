@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
 import type { ItemStageDefinition, PlanContext } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
-import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { configWithoutGenericData, createConfig, projectWithSources } from '../../support/projects.ts';
 import { eventItems } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
@@ -81,11 +81,7 @@ describe('items flow', () => {
     t = await startTestService({ extraStages: [sourceStage, flowStage] });
     const service = t;
     const projectId = await projectWithSources(service, 'flow', { docs: 'Text for the flow test.' }, {});
-    const configId = await createConfig(
-      service,
-      projectId,
-      'dataset_context: flow\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
-    );
+    const configId = await createConfig(service, projectId, configWithoutGenericData('flow'));
     const run = await service.client.POST('/v1/projects/{id}/runs', {
       params: { path: { id: projectId } },
       body: { config_id: configId },

@@ -4,7 +4,7 @@ import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
 import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
 import type { Service } from '../../../src/service.ts';
-import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { configWithoutGenericData, createConfig, projectWithSources } from '../../support/projects.ts';
 import { eventItems, type RunDocument, runToEnd, untilRunEnded } from '../../support/runs.ts';
 import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -90,11 +90,7 @@ describe('paged plans', () => {
     t = await startTestService({ extraStages: [pagedStage] });
     const service = t;
     const projectId = await projectWithSources(service, 'paged', { docs: 'Text for the paged test.' }, {});
-    const configId = await createConfig(
-      service,
-      projectId,
-      'dataset_context: paged\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
-    );
+    const configId = await createConfig(service, projectId, configWithoutGenericData('paged'));
     const { id: runId, run: finished } = await runToEnd<RunDocument>(service.client, projectId, configId);
     expect(lastItemWaitedFor).toBe('processed');
     const stage = finished.stages.find((s) => s.name === 'test_paged');
@@ -113,11 +109,7 @@ describe('paged plans', () => {
     crashed = await startTestService({ extraStages: [crashingStage] });
     const service = crashed;
     const projectId = await projectWithSources(service, 'crash', { docs: 'Text for the crash test.' }, {});
-    const configId = await createConfig(
-      service,
-      projectId,
-      'dataset_context: crash\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
-    );
+    const configId = await createConfig(service, projectId, configWithoutGenericData('crash'));
     const run = await service.client.POST('/v1/projects/{id}/runs', {
       params: { path: { id: projectId } },
       body: { config_id: configId },

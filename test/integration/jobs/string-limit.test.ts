@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createConfig, projectWithSources } from '../../support/projects.ts';
+import { configWithoutGenericData, createConfig, projectWithSources } from '../../support/projects.ts';
 import { type RunDocument, runToEnd } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { standInStage } from '../../support/stand-in-stage.ts';
@@ -28,11 +28,7 @@ describe('a stage whose file would exceed the longest string', () => {
     t = await startTestService({ extraStages: [tooLong] });
     const service = t;
     const projectId = await projectWithSources(service, 'too-long', { docs: 'A short document.' }, {});
-    const configId = await createConfig(
-      service,
-      projectId,
-      'dataset_context: long\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
-    );
+    const configId = await createConfig(service, projectId, configWithoutGenericData('long'));
     const { run: ended } = await runToEnd<RunDocument>(service.client, projectId, configId);
     expect(ended.status).toBe('failed');
     const stage = ended.stages.find((s) => s.name === 'test_items');
