@@ -81,12 +81,27 @@ describe('the new routes under hostile input', () => {
     expectProblem(await send('GET', `/v1/projects/${projectId}/prompt-sets/a%00b`), 400);
     expectProblem(await send('POST', `/v1/runs/${runId}%00/pause`), 400);
     expectProblem(await send('GET', `/v1/projects/${projectId}/runs?status=succeeded%00`), 400);
+    const repo = await send('POST', `/v1/runs/${runId}/push`, '{"repo":"team/wa\\u0000lk","token":"hf_x"}');
+    expectProblem(repo, 400);
+    expect(repo.body).toContain('NUL');
+    // The run status (its stage states' description changed with paged plans).
+    expectProblem(await send('GET', `/v1/runs/${runId}%00`), 400);
+    expectProblem(await send('GET', `/v1/runs/${runId}?x=%00`), 400);
   });
 
   it('handle numbers past 2^64: refused where they are no valid value, accepted where they are', async () => {
     expectProblem(await send('GET', `/v1/projects/${projectId}/runs?limit=18446744073709551617`), 400);
     expectProblem(await send('GET', `/v1/runs/${runId}/events?cursor=18446744073709551617`), 400);
     expectProblem(await send('POST', `/v1/runs/${runId}/resume`, '{"budget_usd": 1e400}'), 400);
+    for (const value of ['1e400', '18446744073709551617']) {
+      const push = await send(
+        'POST',
+        `/v1/runs/${runId}/push`,
+        `{"repo":"team/walk","token":"hf_x","private":${value}}`,
+      );
+      expectProblem(push, 400);
+      expect(push.body).toContain('body.private');
+    }
     // A budget of 2^64 + 1 USD is a number like any other; the run is not paused, so resuming it is a conflict.
     expectProblem(await send('POST', `/v1/runs/${runId}/resume`, '{"budget_usd": 18446744073709551617}'), 409);
     expectProblem(
@@ -108,6 +123,11 @@ describe('the new routes under hostile input', () => {
     expectProblem(await send('DELETE', '/v1/configs/cfg_%2e%2e%2f%2e%2e'), 404);
     expectProblem(await send('GET', `/v1/projects/${projectId}/prompt-sets/..%2f..%2fetc`), 400);
     expectProblem(await send('DELETE', '/v1/runs/%2e%2e'), 404);
+    expectProblem(await send('POST', `/v1/runs/%2e%2e%2f${runId}/push`, '{"repo":"team/walk","token":"hf_x"}'), 404);
+    expectProblem(await send('GET', `/v1/runs/%2e%2e%2f${runId}`), 404);
+    const status = await send('GET', `/v1/runs/${encoded}`);
+    expect(status.status, status.body).toBe(200);
+    expect((JSON.parse(status.body) as { id: string }).id).toBe(runId);
     const schema = await send('GET', '/v1/config-%73chema');
     expect(schema.status).toBe(200);
   });
@@ -157,6 +177,7 @@ describe('the estimate, preview, retry-failed and key-rotation routes under host
     expectProblem(huge, 400);
     expect(huge.body).toContain('body.chunks_per_source');
     expectProblem(await send('POST', previews(), `{"config_id":"${configId}","wait_seconds":1e400}`), 400);
+    expectProblem(await send('POST', previews(), `{"config_id":"${configId}","wait_seconds":-5}`), 400);
     const inline = await send('POST', estimates(), '{"config":{"system":{"concurrency_limit":1e400}}}');
     expectProblem(inline, 400);
     expect(inline.body).toContain('body.config.system.concurrency_limit');
