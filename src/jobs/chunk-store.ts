@@ -23,18 +23,27 @@ import { defaultTokenizer } from '../ingest/tokenizer.ts';
 import { groupBy } from '../lib/group-by.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { cosine, type Embedder } from '../llm/embeddings.ts';
-import type { ChunkableDocument, ChunkView } from '../pipelines/stage.ts';
+import type { ChunkView, DocumentRef } from '../pipelines/stage.ts';
+import { readText } from './document-texts.ts';
 import type { StageDeps } from './stage-deps.ts';
 
-export async function ensureChunkSet(deps: Pick<StageDeps, 'db'>, text: string, maxTokens: number): Promise<string> {
+/**
+ * The key of the document's chunk set at `maxTokens`, chunking and storing it first when it is not stored yet. The
+ * key comes from the document's sha256, so its text is read only to chunk it, once.
+ */
+async function ensureChunkSet(
+  deps: Pick<StageDeps, 'db' | 'blobs'>,
+  document: DocumentRef,
+  maxTokens: number,
+): Promise<string> {
   const tokenizer = defaultTokenizer();
-  const docHash = sha256Hex(text);
-  const key = chunkSetKeyFor(docHash, maxTokens, tokenizer.name);
+  const key = chunkSetKeyFor(document.sha256, maxTokens, tokenizer.name);
   if (await getChunkSet(deps.db, key)) return key;
+  const text = await readText(deps.blobs, document.text);
   const result = await chunkDocumentInSlices({ text, metadata: '' }, maxTokens, tokenizer);
   await insertChunkSet(
     deps.db,
-    { key, docHash, maxTokens, droppedCount: result.dropped.length },
+    { key, docHash: document.sha256, maxTokens, droppedCount: result.dropped.length },
     result.chunks.map((c) => ({ idx: c.index, text: c.text, start: c.start, end: c.end, tokens: c.tokens })),
   );
   return key;
@@ -42,16 +51,17 @@ export async function ensureChunkSet(deps: Pick<StageDeps, 'db'>, text: string, 
 
 /**
  * The documents' chunks at `maxTokens`, in document order, chunking and storing the documents not chunked at that
- * size yet. Views carry no text (`chunkTexts` reads texts); `subsetSeed` is what their subset keys are taken with.
+ * size yet (reading their texts one at a time). Views carry no text (`chunkTexts` reads texts); `subsetSeed` is what
+ * their subset keys are taken with.
  */
 export async function chunkDocuments(
-  deps: Pick<StageDeps, 'db'>,
-  documents: ChunkableDocument[],
+  deps: Pick<StageDeps, 'db' | 'blobs'>,
+  documents: readonly DocumentRef[],
   maxTokens: number,
   subsetSeed: number | string,
 ): Promise<ChunkView[]> {
   const keys: string[] = [];
-  for (const doc of documents) keys.push(await ensureChunkSet(deps, doc.text, maxTokens));
+  for (const doc of documents) keys.push(await ensureChunkSet(deps, doc, maxTokens));
   const stored = await chunkRowsOfSets(deps.db, [...new Set(keys)], String(subsetSeed));
   const bySet = groupBy(stored, (c) => c.setKey);
   const out: ChunkView[] = [];

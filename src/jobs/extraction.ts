@@ -1,10 +1,12 @@
 /**
  * Text extraction of one uploaded file, shared by the upload-time job and a run's ingest stage. The result is stored
- * once per (file content, extractor version) as JSONL documents, so re-runs and other projects reuse it.
+ * once per (file content, extractor version) as JSONL documents with an index beside it (jobs/document-texts.ts), so
+ * re-runs and other projects reuse it.
  */
 import type { FileRow } from '../db/queries/files.ts';
 import { getFileById, recordExtraction } from '../db/queries/files.ts';
 import { EXTRACTOR_VERSION, type ExtractedDocument, extractText } from '../ingest/extract/index.ts';
+import { extractionBody, indexKeyOf } from './document-texts.ts';
 import type { StageDeps } from './stage-deps.ts';
 
 export type ExtractionOutcome =
@@ -42,8 +44,10 @@ export async function extractFile(deps: StageDeps, fileId: string): Promise<Extr
     return { ok: false, error: result.error };
   }
   const key = textBlobKeyFor(file);
-  const body = result.documents.map((d) => JSON.stringify(d)).join('\n');
+  // The documents, and beside them their index (byte ranges and digests), so runs pass documents by reference.
+  const { body, index } = extractionBody(result.documents);
   await deps.blobs.put(key, body);
+  await deps.blobs.put(indexKeyOf(key), JSON.stringify(index));
   const chars = result.documents.reduce((n, d) => n + d.text.length, 0);
   await recordExtraction(deps.db, file.id, {
     status: 'extracted',

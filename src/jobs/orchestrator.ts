@@ -295,10 +295,11 @@ export class Orchestrator {
 }
 
 /**
- * Why a stage's planning or finishing failed, in words a client can act on. A stage writes each of its files (and its
- * result) as one string, and the runtime caps a string at MAX_STRING_LENGTH characters (~537 M): past that, all V8
- * says is "Invalid string length". A source that large (or, for the pretraining files, half that with two variations
- * per chunk) has to be split.
+ * Why a stage's planning or finishing failed, in words a client can act on. Documents pass between stages by
+ * reference and a source's own documents are written in pieces, but a stage's files of model outputs are each written
+ * as one string, and the runtime caps a string at MAX_STRING_LENGTH characters (~537 M): past that, all V8 says is
+ * "Invalid string length". A source whose pretraining file would be that large (with two variations per chunk, a
+ * source of a quarter of that) has to be split.
  */
 function whyFailed(error: unknown): string {
   if (error instanceof RangeError && error.message === 'Invalid string length') {

@@ -11,26 +11,29 @@ import { upsertArtifact } from '../db/queries/artifacts.ts';
 import { modelsByStage } from '../db/queries/llm-accounting.ts';
 import { doneItems, unfinishedItems } from '../db/queries/run-items.ts';
 import { getRunById, type RunRow, type StageRow } from '../db/queries/runs.ts';
+import { sha256Hex } from '../lib/hash.ts';
 import type { Embedder } from '../llm/embeddings.ts';
 import { ingestStage } from '../pipelines/ingest-stage.ts';
-import { countRecords } from '../pipelines/shared/jsonl.ts';
 import {
   type AnyStageDefinition,
+  type ArtifactContent,
   type ArtifactContext,
-  type DocumentText,
   type DoneItem,
   type FinishContext,
+  type IngestedDocument,
   isItemStage,
   type PlanContext,
   type RunReport,
   type SourceView,
   type StageDefinitionOf,
   type StageRunInfo,
+  type TextRef,
   type UnfinishedItem,
 } from '../pipelines/stage.ts';
 import type { StageSpec } from '../pipelines/stage-spec.ts';
+import { countedBody } from './artifact-content.ts';
 import { chunkDocuments, chunkTexts, relatedChunks } from './chunk-store.ts';
-import { readExtractedDocuments } from './extraction.ts';
+import { documentsOfFile, readText } from './document-texts.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
 import { getConfigForRun } from './run-config.ts';
 import { runStatus } from './runs.ts';
@@ -71,29 +74,21 @@ export interface StageStore {
   /** A stage's `finish` result; undefined when that stage has not finished. */
   readResult(stageName: string): Promise<unknown>;
   writeResult(stageName: string, result: unknown): Promise<void>;
-  writeArtifact(stageName: string, path: string, content: string | Uint8Array): Promise<void>;
+  writeArtifact(stageName: string, path: string, content: ArtifactContent): Promise<void>;
+  /** Keeps a text a stage made (see `ArtifactContext.keepText`). */
+  keepText(stageName: string, text: string): Promise<TextRef>;
   /** The run's embeddings endpoint, when its config names one. */
   embedder(): Promise<Embedder | undefined>;
   runReport(): Promise<RunReport>;
 }
 
 export function createPlanContext(deps: StageDeps, info: StageRunInfo, store: StageStore): PlanContext {
-  let documents: Promise<DocumentText[]> | undefined;
-  const loadDocuments = async (): Promise<DocumentText[]> => {
-    const out: DocumentText[] = [];
+  let documents: Promise<IngestedDocument[]> | undefined;
+  const loadDocuments = async (): Promise<IngestedDocument[]> => {
+    const out: IngestedDocument[] = [];
     const ingest = { input: IngestInputSchema, output: IngestOutputSchema };
     for (const { output: file } of await parsedDoneItems(store, ingestStage.kind, ingest)) {
-      const docs = await readExtractedDocuments(deps, file.textBlobKey);
-      // jsonl/json records carry their own metadata; otherwise the file name is the original's metadata.
-      for (const d of docs) {
-        out.push({
-          sourceName: file.sourceName,
-          fileId: file.fileId,
-          metadata: d.metadata ?? file.fileName,
-          format: file.format,
-          text: d.text,
-        });
-      }
+      out.push(...(await documentsOfFile(deps.blobs, file)));
     }
     return out;
   };
@@ -104,6 +99,7 @@ export function createPlanContext(deps: StageDeps, info: StageRunInfo, store: St
       const all = await documents;
       return sourceName === undefined ? all : all.filter((d) => d.sourceName === sourceName);
     },
+    readText: (ref) => readText(deps.blobs, ref),
     outputsOf: (stage, instance) => parsedDoneItems(store, instanceName(stage, instance), stage),
     async resultOf<Result>(stage: StageDefinitionOf<Result>, instance?: Record<string, unknown>) {
       const name = instanceName(stage, instance);
@@ -136,7 +132,8 @@ export function runStore(deps: StageDeps, info: StageRunInfo): StageStore {
     },
     async writeArtifact(stageName, path, content) {
       const blobKey = artifactBlobKey(info.runId, path);
-      const stored = await deps.blobs.put(blobKey, content);
+      const counted = countedBody(path, content);
+      const stored = await deps.blobs.put(blobKey, counted.body);
       await upsertArtifact(deps.db, {
         runId: info.runId,
         path,
@@ -145,8 +142,13 @@ export function runStore(deps: StageDeps, info: StageRunInfo): StageStore {
         size: stored.size,
         sha256: stored.sha256,
         mediaType: mediaTypeForPath(path),
-        records: countRecords(path, content) ?? null,
+        records: counted.records() ?? null,
       });
+    },
+    async keepText(stageName, text) {
+      const key = `runs/${info.runId}/stage-results/${stageName}/${sha256Hex(text)}.txt`;
+      await deps.blobs.put(key, text);
+      return { kind: 'blob', key };
     },
     embedder: () => embedderOfRun(deps, info),
     runReport: () => runReportOf(deps, info.runId),
@@ -217,6 +219,7 @@ function createArtifactContext(deps: StageDeps, info: StageRunInfo, store: Stage
     datasets: datasetsOfRun(deps, info.config),
     runReport: () => store.runReport(),
     writeArtifact: (path, content) => store.writeArtifact(info.stageName, path, content),
+    keepText: (text) => store.keepText(info.stageName, text),
   };
 }
 

@@ -35,15 +35,34 @@ export interface SourceSettings {
   correction_use_subset: boolean;
 }
 
-/** An extracted document: the original's `{text, metadata}` record, metadata = file name inside its source. */
-export interface DocumentText {
+/**
+ * Where a document's text is kept. Documents travel by reference (a run's cleaned documents are a list of these, not
+ * of texts), and a text is read when a stage needs it, one document at a time, so no stage holds a corpus whole.
+ * - `record`: a JSON line `{"text": …}` at bytes [start, end) of a JSONL blob (an extraction's documents);
+ * - `blob`: a whole blob of UTF-8 text (a cleaned PDF);
+ * - `inline`: the text itself (a dry run's cleaned PDFs, which it keeps in memory).
+ */
+export type TextRef =
+  | { kind: 'record'; key: string; start: number; end: number }
+  | { kind: 'blob'; key: string }
+  | { kind: 'inline'; text: string };
+
+/** A document as the stages pass it around: the original's `{text, metadata}` record, with its text by reference. */
+export interface DocumentRef {
   sourceName: string;
-  fileId: string;
-  /** File name (the original's metadata). */
+  /** File name inside its source, or a jsonl record's own metadata (the original's metadata). */
   metadata: string;
-  /** Extraction format: txt, md, pdf, docx, jsonl, json. */
+  /** sha256 of the text, hex: chunk sets are keyed by it, so a document chunked before is not read again. */
+  sha256: string;
+  /** Length of the text in UTF-16 code units. */
+  chars: number;
+  text: TextRef;
+}
+
+/** A document as ingest extracted it: which file it came from and that file's format (txt, md, pdf, …). */
+export interface IngestedDocument extends DocumentRef {
+  fileId: string;
   format: string;
-  text: string;
 }
 
 /**
@@ -64,12 +83,6 @@ export interface ChunkView {
   digest: string;
   /** The chunk's place in the seeded subset order (md5 of `system.seed` and the text, as the original's). */
   subsetKey: string;
-}
-
-export interface ChunkableDocument {
-  sourceName: string;
-  metadata: string;
-  text: string;
 }
 
 export interface PlannedItem<In> {
@@ -103,8 +116,10 @@ export interface UnfinishedItem<In> {
 
 /** What every stage may read while it plans or finishes. */
 export interface PlanContext extends StageRunInfo {
-  /** Documents extracted by the ingest stage of this run, in a stable order. */
-  documents(sourceName?: string): Promise<DocumentText[]>;
+  /** Documents extracted by the ingest stage of this run, in a stable order (their texts by reference). */
+  documents(sourceName?: string): Promise<IngestedDocument[]>;
+  /** A document's text (read from where `ref` says; a stage reads one document at a time). */
+  readText(ref: TextRef): Promise<string>;
   /**
    * The done items of an earlier item stage (one it `needs`), in item order, validated by its schemas. For a numbered
    * kind, `instance` names the instance by its params (`{ style: 'negative', index: 0 }`).
@@ -119,7 +134,7 @@ export interface PlanContext extends StageRunInfo {
    * Token-bounded chunks of the documents, in document order. Stored once per (document content, size) and reused
    * by every stage, run and style that asks for the same size.
    */
-  chunkDocuments(documents: ChunkableDocument[], maxTokens: number): Promise<ChunkView[]>;
+  chunkDocuments(documents: readonly DocumentRef[], maxTokens: number): Promise<ChunkView[]>;
   /** The texts of these chunks, keyed by chunk id (read a page of items at a time, not a whole source). */
   chunkTexts(chunks: readonly ChunkView[]): Promise<Map<string, string>>;
   /**
@@ -131,13 +146,21 @@ export interface PlanContext extends StageRunInfo {
 
 /** What a finish step may do besides reading: write the run's output tree (paths from output-tree.ts). */
 export interface ArtifactContext extends PlanContext {
-  /** Writes (or replaces) one artifact of the run's output tree. */
-  writeArtifact(path: string, content: string | Uint8Array): Promise<void>;
+  /**
+   * Writes (or replaces) one artifact of the run's output tree. Content given as pieces (an iterable of strings) is
+   * written as it comes, so a file longer than one string can hold, or than memory should, never exists whole.
+   */
+  writeArtifact(path: string, content: ArtifactContent): Promise<void>;
+  /** Keeps a text the stage made (a cleaned PDF) where later stages read it, and says where (see `TextRef`). */
+  keepText(text: string): Promise<TextRef>;
   /** Datasets from the Hugging Face Hub, as the generic-SFT stage fetched them. */
   datasets: DatasetsPort;
   /** What the run has done so far, per stage (for reports written into the tree, such as the dataset card). */
   runReport(): Promise<RunReport>;
 }
+
+/** An artifact's content: whole, or as pieces written one after another. */
+export type ArtifactContent = string | Uint8Array | AsyncIterable<string>;
 
 export interface RunReport {
   runId: string;

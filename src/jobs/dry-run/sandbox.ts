@@ -13,7 +13,6 @@ import { collect } from '../../lib/pages.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
 import type { StageNode } from '../../pipelines/graph.ts';
 import { ingestStage } from '../../pipelines/ingest-stage.ts';
-import { countRecords } from '../../pipelines/shared/jsonl.ts';
 import {
   type AnyStageDefinition,
   type ChunkView,
@@ -26,6 +25,7 @@ import {
   type StageRunInfo,
 } from '../../pipelines/stage.ts';
 import type { LlmPort, StepLogger } from '../../pipelines/step.ts';
+import { measureContent } from '../artifact-content.ts';
 import { datasetsOfRun } from '../hub-datasets.ts';
 import { noLlmPort } from '../item-runner.ts';
 import { createPlanContext, finishStage, type StageStore } from '../stage-context.ts';
@@ -100,14 +100,16 @@ export async function runSandbox(
     async writeArtifact(name, path, content) {
       // Files are measured as they are written and only their head is kept: a dry run over a big source writes
       // hundreds of MB (the pretraining texts, the rendered SFT sets), which no later stage reads back.
-      const head = request.fileHeadChars > 0 ? headOf(content, request.fileHeadChars) : '';
+      const measured = await measureContent(path, content, Math.max(0, request.fileHeadChars));
       stageMemory(memory, name).artifacts.set(path, {
         path,
-        bytes: typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength,
-        records: countRecords(path, content) ?? null,
-        head,
+        bytes: measured.bytes,
+        records: measured.records ?? null,
+        head: measured.head,
       });
     },
+    // A dry run keeps what it makes in memory; the texts it keeps (cleaned PDFs of its sample) go with it.
+    keepText: async (_name, text) => ({ kind: 'inline', text }),
     embedder: async () => undefined,
     runReport: async (): Promise<RunReport> => ({ runId: request.id, stages: [] }),
   };
@@ -262,10 +264,6 @@ function stageMemory(memory: Map<string, MemoryStage>, name: string): MemoryStag
     memory.set(name, entry);
   }
   return entry;
-}
-
-function headOf(content: string | Uint8Array, chars: number): string {
-  return (typeof content === 'string' ? content : Buffer.from(content).toString('utf8')).slice(0, chars);
 }
 
 function countBy(values: string[]): Record<string, number> {

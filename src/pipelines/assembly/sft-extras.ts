@@ -1,5 +1,5 @@
 /**
- * Two more parts of the SFT tree (blueprint §6.6, §6.7), pure and seeded:
+ * Two more parts of the SFT tree (blueprint §6.6, §6.7), seeded:
  * - the pretraining slice: whole cleaned documents, drawn without replacement until the token target is reached
  *   (the larger of `what_percent_of_sft_is_pretrain` % of the domain SFT tokens and `num_tokens_pretraining_in_sft`),
  *   one file per run (⚠ §6.6: the original added a new file each time the total changed);
@@ -7,7 +7,6 @@
  *   related chunks, from the ways not marked `not_in_rag_data`.
  */
 import type { Random } from '../../lib/seeded-random.ts';
-import type { ChunkableDocument } from '../stage.ts';
 
 export function pretrainingTarget(
   domainTokens: number,
@@ -17,19 +16,22 @@ export function pretrainingTarget(
   return Math.max(share, settings.minimum ?? 0);
 }
 
-/** Documents drawn until their tokens reach `target` (all of them when the corpus is smaller). */
-export function pretrainingSlice(
-  documents: readonly ChunkableDocument[],
+/**
+ * Documents drawn until their tokens reach `target` (all of them when the corpus is smaller). `tokensOf` is asked
+ * only of the documents drawn, in the order drawn: documents are references, and only those are read.
+ */
+export async function pretrainingSlice<Doc>(
+  documents: readonly Doc[],
   target: number,
-  count: (text: string) => number,
+  tokensOf: (document: Doc) => number | Promise<number>,
   random: Random,
-): { documents: ChunkableDocument[]; tokens: number } {
-  const chosen: ChunkableDocument[] = [];
+): Promise<{ documents: Doc[]; tokens: number }> {
+  const chosen: Doc[] = [];
   let tokens = 0;
   for (const document of random.shuffle(documents)) {
     if (tokens >= target) break;
     chosen.push(document);
-    tokens += count(document.text);
+    tokens += await tokensOf(document);
   }
   return { documents: chosen, tokens };
 }

@@ -15,7 +15,7 @@ import { ragDataStage } from '../rag-data/stage.ts';
 import { resolveTemplate } from '../shared/chat-template.ts';
 import { toJsonl } from '../shared/jsonl.ts';
 import type { ShareGptConversation } from '../shared/sharegpt.ts';
-import type { ArtifactContext, ChunkableDocument } from '../stage.ts';
+import type { ArtifactContext, DocumentRef } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 import { combineConversations, completionLine, removalPass, withSharedInstruction } from './combine.ts';
 import { type CardFile, type CardFileKind, type DatasetCardInput, datasetCard } from './dataset-card.ts';
@@ -42,10 +42,7 @@ const TYPE_OF_KIND: Record<CardFileKind, 'completion' | 'input_output'> = {
   pretraining_subset: 'completion',
 };
 
-export async function assembleSftRun(
-  ctx: ArtifactContext,
-  cleaned: readonly ChunkableDocument[],
-): Promise<SftRunFiles> {
+export async function assembleSftRun(ctx: ArtifactContext, cleaned: readonly DocumentRef[]): Promise<SftRunFiles> {
   const { config } = ctx;
   const sft = outputTree.sftRun;
   const settings = config.final_datasaving_settings;
@@ -120,16 +117,23 @@ export async function assembleSftRun(
     await write(sft.rag(source), records, 'rag');
   }
   // The pretraining slice: whole documents, up to the larger of the configured share and minimum of tokens (§6.6).
-  const slice = pretrainingSlice(
+  // Only the documents drawn are read, each once.
+  const texts = new Map<DocumentRef, string>();
+  const slice = await pretrainingSlice(
     cleaned,
     pretrainingTarget(domainTokens, {
       percent: config.system.what_percent_of_sft_is_pretrain,
       minimum: config.system.num_tokens_pretraining_in_sft,
     }),
-    count,
+    async (doc) => {
+      const text = await ctx.readText(doc.text);
+      texts.set(doc, text);
+      return count(text);
+    },
     seededRandom(ctx.seed, 'pretraining-slice'),
   );
-  await write(sft.pretrainingSubset(slice.tokens), slice.documents.map(documentRecord), 'pretraining_subset');
+  const sliceRecords = slice.documents.map((d) => documentRecord({ text: texts.get(d) ?? '', metadata: d.metadata }));
+  await write(sft.pretrainingSubset(slice.tokens), sliceRecords, 'pretraining_subset');
 
   const exported = await writeExports(ctx, domain);
   await ctx.writeArtifact(

@@ -13,9 +13,8 @@ import { outputTree } from '../output-tree.ts';
 import { pdfCleaningStage } from '../pdf-cleaning/stage.ts';
 import { ragDataStage } from '../rag-data/stage.ts';
 import { representationVariationStage } from '../representation-variation/stage.ts';
-import { toJsonl } from '../shared/jsonl.ts';
 import { pretrainingFile } from '../shared/pretraining-lines.ts';
-import type { FinishStageDefinition } from '../stage.ts';
+import type { ArtifactContent, DocumentRef, FinishStageDefinition, PlanContext } from '../stage.ts';
 import { thoughtRewriteStage } from '../thought-rewrite/stage.ts';
 import { documentRecord } from './sft-extras.ts';
 import { assembleSftRun } from './sft-run.ts';
@@ -54,18 +53,28 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
     const leftOut: Assembly['leftOut'] = [];
     for (const source of ctx.sources) {
       const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const files: Array<[string, string]> = [
-        [run.representationVariation(source.name), pretrainingFile(variations, source.name, datasetContext)],
-        [run.textChunks(source.name), toJsonl(documents.map(documentRecord))],
-        [run.inferredFacts(source.name), pretrainingFile(inferred, source.name, datasetContext)],
+      const variationLines = pretrainingFile(variations, source.name, datasetContext);
+      const inferredLines = pretrainingFile(inferred, source.name, datasetContext);
+      const files: Array<{ file: string; content: ArtifactContent; empty: boolean }> = [
+        { file: run.representationVariation(source.name), content: variationLines, empty: variationLines === '' },
+        // The source's documents, read one at a time as the file is written: a source is never in memory whole.
+        { file: run.textChunks(source.name), content: documentLines(ctx, documents), empty: documents.length === 0 },
+        { file: run.inferredFacts(source.name), content: inferredLines, empty: inferredLines === '' },
       ];
-      for (const [file, content] of files) {
+      for (const { file, content, empty } of files) {
         await ctx.writeArtifact(run.path(file), content);
         // An empty dataset makes Axolotl fail its run; it stays in the tree, but no config lists it.
-        if (content === '') leftOut.push({ file, reason: 'empty: no record was produced for this source' });
+        if (empty) leftOut.push({ file, reason: 'empty: no record was produced for this source' });
         else pretrainingDatasets.push(file);
       }
     }
     return { pretrainingDatasets, leftOut, ...(await assembleSftRun(ctx, cleaned)) };
   },
 };
+
+/** The documents as JSON Lines of the original's `{text, metadata}` records, a line per document as it is read. */
+async function* documentLines(ctx: Pick<PlanContext, 'readText'>, documents: readonly DocumentRef[]) {
+  for (const doc of documents) {
+    yield `${JSON.stringify(documentRecord({ text: await ctx.readText(doc.text), metadata: doc.metadata }))}\n`;
+  }
+}

@@ -3,10 +3,10 @@
  * rejoined, real paragraph breaks kept), chunked at `pdf_cleaning_chunk_size` — the configured size is honoured and
  * every chunk is kept, unlike the original (⚠ §5.1) — and, when `do_not_use_llm_for_pdf_processing` is false,
  * cleaned chunk by chunk by the small model. Finishes by writing `pdf_cleaning_<source>/<file>.txt` and by returning
- * the run's cleaned documents — every extracted document, each PDF replaced by its cleaned text — which every later
- * pipeline reads (`ctx.resultOf(pdfCleaningStage)`). A chunk the model could not clean (dropped after its retries, or
- * failed) is counted in the run's status with its reason and keeps its line-joined text in the document, so a bad
- * answer never cuts a piece out of the training text.
+ * the run's cleaned documents — every extracted document, each PDF replaced by its cleaned text, all by reference (a
+ * text is read when a stage needs it) — which every later pipeline reads (`ctx.resultOf(pdfCleaningStage)`). A chunk
+ * the model could not clean (dropped after its retries, or failed) is counted in the run's status with its reason
+ * and keeps its line-joined text in the document, so a bad answer never cuts a piece out of the training text.
  */
 import { z } from 'zod';
 import { joinPdfLines } from '../../ingest/pdf-lines.ts';
@@ -14,7 +14,8 @@ import { groupBy } from '../../lib/group-by.ts';
 import { ingestStage } from '../ingest-stage.ts';
 import { outputTree } from '../output-tree.ts';
 import { withTexts } from '../shared/chunk-texts.ts';
-import type { ChunkableDocument, ItemStageDefinition } from '../stage.ts';
+import { DocumentRefSchema, documentOfText } from '../shared/documents.ts';
+import type { DocumentRef, ItemStageDefinition } from '../stage.ts';
 import { outcome } from '../step.ts';
 import { cleanPdfChunk, reassemble } from './steps.ts';
 
@@ -30,9 +31,12 @@ const PdfCleaningInputSchema = PieceSchema.extend({ useLlm: z.boolean() });
 export type PdfCleaningInput = z.infer<typeof PdfCleaningInputSchema>;
 export type PdfCleaningOutput = z.infer<typeof PieceSchema>;
 
-/** The run's documents as every pipeline after PDF cleaning reads them, in the order ingest extracted them. */
-const CleanedDocumentsSchema = z.array(z.object({ sourceName: z.string(), metadata: z.string(), text: z.string() }));
-export type CleanedDocuments = ChunkableDocument[];
+/**
+ * The run's documents as every pipeline after PDF cleaning reads them, in the order ingest extracted them: by
+ * reference (a document's text is read when a stage needs it), so the result of a gigabyte corpus stays small.
+ */
+const CleanedDocumentsSchema = z.array(DocumentRefSchema);
+export type CleanedDocuments = DocumentRef[];
 
 export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaningOutput, CleanedDocuments> = {
   kind: 'pdf_cleaning',
@@ -48,10 +52,8 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
     for (const source of ctx.sources) {
       const pdfs = (await ctx.documents(source.name)).filter((d) => d.format === 'pdf');
       for (const pdf of pdfs) {
-        const chunks = await ctx.chunkDocuments(
-          [{ sourceName: source.name, metadata: pdf.metadata, text: joinPdfLines(pdf.text) }],
-          size,
-        );
+        const joined = documentOfText(source.name, pdf.metadata, joinPdfLines(await ctx.readText(pdf.text)));
+        const chunks = await ctx.chunkDocuments([joined], size);
         for await (const [chunk, textOf] of withTexts(ctx, chunks, (c) => [c])) {
           yield {
             key: `${pdf.fileId}:${chunk.index}`,
@@ -81,16 +83,16 @@ export const pdfCleaningStage: ItemStageDefinition<PdfCleaningInput, PdfCleaning
     const byFile = groupBy(pieces, (piece) => piece.documentKey);
 
     const cleaned: CleanedDocuments = [];
-    for (const doc of await ctx.documents()) {
-      if (doc.format !== 'pdf') {
-        cleaned.push({ sourceName: doc.sourceName, metadata: doc.metadata, text: doc.text });
+    for (const { fileId, format, ...doc } of await ctx.documents()) {
+      if (format !== 'pdf') {
+        cleaned.push(doc);
         continue;
       }
       // A PDF with no text at all (a scan without OCR) has no pieces.
-      const ofFile = byFile.get(doc.fileId);
+      const ofFile = byFile.get(fileId);
       if (!ofFile || ofFile.length === 0) continue;
       const text = reassemble(ofFile);
-      cleaned.push({ sourceName: doc.sourceName, metadata: doc.metadata, text });
+      cleaned.push(documentOfText(doc.sourceName, doc.metadata, text, await ctx.keepText(text)));
       await ctx.writeArtifact(outputTree.cleanedPdf(doc.sourceName, doc.metadata), text);
     }
     return cleaned;

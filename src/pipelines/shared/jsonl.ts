@@ -28,3 +28,23 @@ export function countRecords(path: string, content: string | Uint8Array): number
   }
   return undefined;
 }
+
+/** Non-empty lines of JSON Lines counted piece by piece, as a file written in pieces passes (a line may span pieces). */
+export class JsonlLineCounter {
+  private lines = 0;
+  private inLine = false;
+
+  add(piece: string): void {
+    for (let i = 0; i < piece.length; i++) {
+      const code = piece.charCodeAt(i);
+      if (code === 10) {
+        if (this.inLine) this.lines++;
+        this.inLine = false;
+      } else if (code > 32) this.inLine = true;
+    }
+  }
+
+  get count(): number {
+    return this.lines + (this.inLine ? 1 : 0);
+  }
+}

@@ -5,11 +5,16 @@
  */
 
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { chunkDocumentInSlices, firstByKey, subsetChunks, subsetKeyOf } from '../../../src/ingest/chunk.ts';
 import { defaultTokenizer } from '../../../src/ingest/tokenizer.ts';
 import { chunkDocuments, chunkTexts } from '../../../src/jobs/chunk-store.ts';
+import { documentOfText } from '../../../src/pipelines/shared/documents.ts';
+import { LocalBlobStore } from '../../../src/storage/local-blob-store.ts';
 import { createTestDatabase } from '../../support/test-db.ts';
 
 const paragraphs = [
@@ -21,11 +26,17 @@ const paragraphs = [
 ];
 
 let database: Database;
+/** Documents here carry their texts inline: the store is never read. */
+let blobs: LocalBlobStore;
+let blobDir: string;
 beforeAll(async () => {
   database = await createTestDatabase();
+  blobDir = await mkdtemp(path.join(tmpdir(), 'chunks-'));
+  blobs = new LocalBlobStore(blobDir);
 });
 afterAll(async () => {
   await database?.close();
+  if (blobDir) await rm(blobDir, { recursive: true, force: true });
 });
 
 describe('chunk views', () => {
@@ -33,11 +44,8 @@ describe('chunk views', () => {
     const text = paragraphs.join('\n\n');
     const seed = 1048596;
     const views = await chunkDocuments(
-      { db: database.db },
-      [
-        { sourceName: 's', metadata: 'a.txt', text },
-        { sourceName: 's', metadata: 'copy.txt', text },
-      ],
+      { db: database.db, blobs },
+      [documentOfText('s', 'a.txt', text), documentOfText('s', 'copy.txt', text)],
       24,
       seed,
     );
@@ -65,7 +73,7 @@ describe('chunk views', () => {
       { length: 700 },
       (_, i) => `Paragraph ${i}: keep the canteen full and the rifle clean.`,
     ).join('\n\n');
-    const views = await chunkDocuments({ db: database.db }, [{ sourceName: 's', metadata: 'm', text }], 20, 1);
+    const views = await chunkDocuments({ db: database.db, blobs }, [documentOfText('s', 'm', text)], 20, 1);
     expect(views.length).toBeGreaterThan(500);
     const texts = await chunkTexts({ db: database.db }, views);
     expect(texts.size).toBe(views.length);

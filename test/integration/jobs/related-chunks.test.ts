@@ -2,13 +2,18 @@
  * Related-chunk retrieval on a small fixture: a passage planted in another document, on the same narrow topic as a
  * chunk but worded differently, must rank in that chunk's top 3 among distractors that share its common words.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { lexemesOfChunks, rankChunksFor } from '../../../src/db/queries/chunks.ts';
 import { chunkDocuments, chunkTexts, relatedChunks } from '../../../src/jobs/chunk-store.ts';
 import { createGateway } from '../../../src/llm/gateway.ts';
 import { loadPrompts } from '../../../src/llm/prompts.ts';
-import type { ChunkableDocument, ChunkView } from '../../../src/pipelines/stage.ts';
+import { documentOfText } from '../../../src/pipelines/shared/documents.ts';
+import type { ChunkView } from '../../../src/pipelines/stage.ts';
+import { LocalBlobStore } from '../../../src/storage/local-blob-store.ts';
 import { startFakeLlm } from '../../../tools/fake-llm/server.ts';
 import { createTestDatabase } from '../../support/test-db.ts';
 
@@ -42,25 +47,32 @@ const distractors = [
 ];
 
 let database: Database;
+/** Documents here carry their texts inline: the store is never read. */
+let blobs: LocalBlobStore;
+let blobDir: string;
 /** Every chunked text the tests saw, by chunk id (views carry no text). */
 const textById = new Map<string, string>();
 const textOf = (chunk: ChunkView) => textById.get(chunk.id) ?? '';
 
 /** The documents' chunks, with their texts kept in `textById`. */
 async function chunked(
-  documents: ChunkableDocument[],
+  documents: Array<{ sourceName: string; metadata: string; text: string }>,
   maxTokens: number,
 ): Promise<Array<ChunkView & { text: string }>> {
-  const views = await chunkDocuments({ db: database.db }, documents, maxTokens, 1048596);
+  const refs = documents.map((d) => documentOfText(d.sourceName, d.metadata, d.text));
+  const views = await chunkDocuments({ db: database.db, blobs }, refs, maxTokens, 1048596);
   for (const [id, text] of await chunkTexts({ db: database.db }, views)) textById.set(id, text);
   return views.map((view) => ({ ...view, text: textOf(view) }));
 }
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  blobDir = await mkdtemp(path.join(tmpdir(), 'chunks-'));
+  blobs = new LocalBlobStore(blobDir);
 });
 afterAll(async () => {
   await database?.close();
+  if (blobDir) await rm(blobDir, { recursive: true, force: true });
 });
 
 describe('related chunks', () => {

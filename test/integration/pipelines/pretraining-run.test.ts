@@ -3,6 +3,8 @@
  * retried; a chunk no answer can fix is counted and keeps its text), representation variations, inferred facts,
  * and the `pretraining_run/` tree with its Axolotl config, downloadable one by one and as the bundle.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -176,6 +178,21 @@ describe('a pretraining run against the fake LLM', () => {
     );
     for (const key of ['base_model', 'learning_rate', 'num_epochs', 'output_dir'])
       expect(config, key).toHaveProperty(key);
+  });
+
+  it('passes the cleaned documents to later stages by reference, never their texts', async () => {
+    const result = await readFile(
+      path.join(t.dataDir, 'blobs', 'runs', runId, 'stage-results', 'pdf_cleaning.json'),
+      'utf8',
+    );
+    expect(result).not.toContain('Training is the foundation');
+    expect(result).not.toContain('Chaplains');
+    const documents = JSON.parse(result) as Array<{ metadata: string; sha256: string; text: { kind: string } }>;
+    expect(documents.map((d) => [d.metadata, d.text.kind])).toEqual([
+      ['religious-support.pdf', 'blob'],
+      ['training.txt', 'record'],
+    ]);
+    for (const d of documents) expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('serves the whole tree as one tar.gz bundle', async () => {

@@ -12,7 +12,7 @@ const docs = Array.from({ length: 10 }, (_, i) => ({
   metadata: `d${i}.txt`,
   text: 'word '.repeat(100),
 }));
-const count = (text: string) => text.split(' ').filter(Boolean).length;
+const count = (doc: { text: string }) => doc.text.split(' ').filter(Boolean).length;
 
 it('targets the larger of the share and the minimum (the original used the larger, whatever its docs said)', () => {
   expect(pretrainingTarget(10_000, { percent: 50, minimum: 2000 })).toBe(5000);
@@ -20,12 +20,22 @@ it('targets the larger of the share and the minimum (the original used the large
   expect(pretrainingTarget(10_000, { percent: null, minimum: null })).toBe(0);
 });
 
-it('draws whole documents, seeded, until the target is reached', () => {
-  const slice = pretrainingSlice(docs, 250, count, seededRandom(1));
+it('draws whole documents, seeded, until the target is reached, measuring only those drawn', async () => {
+  const measured: string[] = [];
+  const slice = await pretrainingSlice(
+    docs,
+    250,
+    async (doc) => {
+      measured.push(doc.metadata);
+      return count(doc);
+    },
+    seededRandom(1),
+  );
   expect(slice.documents).toHaveLength(3);
   expect(slice.tokens).toBe(300);
-  expect(pretrainingSlice(docs, 250, count, seededRandom(1))).toEqual(slice);
-  expect(pretrainingSlice(docs, 1e9, count, seededRandom(1)).documents).toHaveLength(10);
+  expect(measured).toEqual(slice.documents.map((d) => d.metadata));
+  expect(await pretrainingSlice(docs, 250, count, seededRandom(1))).toEqual(slice);
+  expect((await pretrainingSlice(docs, 1e9, count, seededRandom(1))).documents).toHaveLength(10);
 });
 
 it('makes one RAG source record per generated question', () => {
