@@ -296,10 +296,10 @@ export class Orchestrator {
 
 /**
  * Why a stage's planning or finishing failed, in words a client can act on. Documents pass between stages by
- * reference and a source's own documents are written in pieces, but a stage's files of model outputs are each written
- * as one string, and the runtime caps a string at MAX_STRING_LENGTH characters (~537 M): past that, all V8 says is
- * "Invalid string length". A source whose pretraining file would be that large (with two variations per chunk, a
- * source of a quarter of that) has to be split.
+ * reference and the pretraining files are written in pieces, but the SFT files (conversations, RAG and correction
+ * records, rendered) are each written as one string, and the runtime caps a string at MAX_STRING_LENGTH characters
+ * (~537 M): past that, all V8 says is "Invalid string length". A run whose SFT data would be that large has to be
+ * split.
  */
 function whyFailed(error: unknown): string {
   if (error instanceof RangeError && error.message === 'Invalid string length') {

@@ -53,13 +53,21 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
     const leftOut: Assembly['leftOut'] = [];
     for (const source of ctx.sources) {
       const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const variationLines = pretrainingFile(variations, source.name, datasetContext);
-      const inferredLines = pretrainingFile(inferred, source.name, datasetContext);
+      const ofSource = (items: ReadonlyArray<{ input: { sourceName: string } }>) =>
+        items.some((item) => item.input.sourceName === source.name);
+      // Each file is written in pieces as it is made; the source's documents are read one at a time.
       const files: Array<{ file: string; content: ArtifactContent; empty: boolean }> = [
-        { file: run.representationVariation(source.name), content: variationLines, empty: variationLines === '' },
-        // The source's documents, read one at a time as the file is written: a source is never in memory whole.
+        {
+          file: run.representationVariation(source.name),
+          content: pretrainingFile(variations, source.name, datasetContext),
+          empty: !ofSource(variations),
+        },
         { file: run.textChunks(source.name), content: documentLines(ctx, documents), empty: documents.length === 0 },
-        { file: run.inferredFacts(source.name), content: inferredLines, empty: inferredLines === '' },
+        {
+          file: run.inferredFacts(source.name),
+          content: pretrainingFile(inferred, source.name, datasetContext),
+          empty: !ofSource(inferred),
+        },
       ];
       for (const { file, content, empty } of files) {
         await ctx.writeArtifact(run.path(file), content);

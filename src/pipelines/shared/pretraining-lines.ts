@@ -61,22 +61,22 @@ export function pretrainingLines(chunk: PretrainingChunk, options: PretrainingLi
 /**
  * A source's `final_output.jsonl` (and its copy in `pretraining_run/`): the lines of every processed chunk of the
  * source, in item order, with the context header on every line (the composition fixes include_context_in_dataset to
- * true).
+ * true). Given a chunk's lines at a time, so the file is written in pieces and never is one string (a big source's
+ * file, with its variations, can outgrow the longest string the runtime allows); nothing when the source has none.
  */
-export function pretrainingFile(
+export async function* pretrainingFile(
   chunks: ReadonlyArray<{ input: { sourceName: string; metadata: string; text: string }; output: ChunkVariations }>,
   sourceName: string,
   datasetContext: string,
-): string {
-  const lines = chunks
-    .filter(({ input }) => input.sourceName === sourceName)
-    .flatMap(({ input, output }) =>
-      pretrainingLines(
-        { ...output, text: input.text, metadata: input.metadata },
-        { includeContext: true, datasetContext },
-      ),
+): AsyncGenerator<string> {
+  for (const { input, output } of chunks) {
+    if (input.sourceName !== sourceName) continue;
+    const lines = pretrainingLines(
+      { ...output, text: input.text, metadata: input.metadata },
+      { includeContext: true, datasetContext },
     );
-  return jsonLines(lines);
+    yield jsonLines(lines);
+  }
 }
 
 function baseName(name: string): string {
