@@ -4,8 +4,13 @@
  * (Node 20, and the test runner, start workers with none).
  *
  * Messages in: { id, op: 'open', dir, conf, template? } | { id, op: 'query', sql, params, rowMode, rawTypes }
- *            | { id, op: 'exec', sql } | { id, op: 'dump' } | { id, op: 'close' }
+ *            | { id, op: 'exec', sql } | { id, op: 'dump' } | { id, op: 'close' } | { id, op: 'connect', port }
+ *            ('exec' and 'query' may carry tx: 'begin' or 'end': they open or close the caller's transaction)
  * Messages out: { id, ok: true, result } | { id, ok: false, error: { message, name, code, … } }
+ *
+ * More than one thread may use the database: 'connect' hands over a MessagePort on which another thread (the
+ * service's job worker) posts the same messages. PGlite has one session, so while a caller's transaction is open
+ * the others' messages wait; a caller whose port closes inside its transaction has it rolled back.
  */
 import { parentPort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
@@ -67,16 +72,63 @@ async function handle(message) {
   }
 }
 
-// One message at a time, in order: PGlite has one session, and a transaction is BEGIN, statements, COMMIT posted in
-// sequence by the one caller that holds it.
-let line = Promise.resolve();
-parentPort.on('message', (message) => {
-  line = line.then(async () => {
-    try {
-      const { result, transfer } = await handle(message);
-      parentPort.postMessage({ id: message.id, ok: true, result }, transfer ?? []);
-    } catch (error) {
-      parentPort.postMessage({ id: message.id, ok: false, error: errorOf(error) });
+/** Messages waiting, in arrival order, each with the port its answer goes to. */
+const waiting = [];
+/** The port whose transaction holds the session, if any: only its messages run until it ends. */
+let owner;
+let draining = false;
+
+function arrive(port, message) {
+  waiting.push({ port, message });
+  void drain();
+}
+
+// One message at a time: PGlite has one session, and a transaction is BEGIN, statements, COMMIT posted in sequence
+// by the one caller that holds it.
+async function drain() {
+  if (draining) return;
+  draining = true;
+  try {
+    for (;;) {
+      const at = owner ? waiting.findIndex((w) => w.port === owner) : 0;
+      if (at < 0 || waiting.length === 0) return;
+      const [{ port, message }] = waiting.splice(at, 1);
+      await answer(port, message);
     }
+  } finally {
+    draining = false;
+  }
+}
+
+async function answer(port, message) {
+  try {
+    if (message.op === 'connect') {
+      listen(message.port);
+      port.postMessage({ id: message.id, ok: true, result: null });
+      return;
+    }
+    if (message.tx === 'begin') owner = port;
+    const { result, transfer } = await handle(message);
+    port.postMessage({ id: message.id, ok: true, result }, transfer ?? []);
+  } catch (error) {
+    port.postMessage({ id: message.id, ok: false, error: errorOf(error) });
+  } finally {
+    if (message.tx === 'end' && owner === port) owner = undefined;
+  }
+}
+
+/** Serves another thread on `port`; its transaction, if one is open when the port closes, is rolled back. */
+function listen(port) {
+  port.on('message', (message) => arrive(port, message));
+  port.on('close', () => {
+    for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i].port === port) waiting.splice(i, 1);
+    if (owner !== port) return;
+    owner = undefined;
+    pglite
+      ?.exec('ROLLBACK')
+      .catch(() => {})
+      .finally(() => void drain());
   });
-});
+}
+
+parentPort.on('message', (message) => arrive(parentPort, message));

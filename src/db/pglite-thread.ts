@@ -6,9 +6,11 @@
  *
  * What drizzle and pg-boss call on a PGlite instance is offered with the same meaning: `query`, `exec`,
  * `transaction` (exclusive: statements from outside it wait until it ends, as with PGlite's own lock) and `close`;
- * `dumpDataDir` for the test template. Errors keep their SQLSTATE `code` and detail fields.
+ * `dumpDataDir` for the test template. Errors keep their SQLSTATE `code` and detail fields. Another thread of the
+ * process (the service's job worker) reaches the same database through a port (`connectPort`, `overPort`); the
+ * database thread keeps one caller's transaction from interleaving with another's statements.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
 
 /** A database error as the thread sends it back: enough for callers to tell a unique violation from others. */
@@ -35,8 +37,14 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
+/** Where statements are posted: the database thread itself, or a port it serves (from another thread). */
+interface Channel {
+  postMessage(message: unknown, transfer?: Array<ArrayBuffer | MessagePort>): void;
+  ref(): void;
+  unref(): void;
+}
+
 export class PgliteThread implements EmbeddedDatabase {
-  private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private nextId = 1;
   private failure: Error | undefined;
@@ -44,26 +52,48 @@ export class PgliteThread implements EmbeddedDatabase {
   private transactions: Promise<void> = Promise.resolve();
   private open: Promise<void> | undefined;
 
-  private constructor() {
-    this.worker = new Worker(new URL('./pglite-thread-worker.mjs', import.meta.url));
-    // Idle, the thread must not keep the process alive (PGlite on the main thread did not); `send` refs it while a
-    // statement is out, so an awaited answer is never cut off by the process exiting.
-    this.worker.unref();
-    this.worker.on('message', (reply: Reply) => this.settle(reply));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`the embedded database thread exited (code ${code})`)));
+  private constructor(
+    private readonly channel: Channel,
+    /** The thread, when this handle started it (and closing the handle closes the database). */
+    private readonly worker?: Worker,
+  ) {
+    // Idle, the channel must not keep the process (or thread) alive; `send` refs it while a statement is out, so an
+    // awaited answer is never cut off by an exit.
+    channel.unref();
   }
 
   static async create(dir: string, options: { conf: string[]; template?: Blob | File }): Promise<PgliteThread> {
-    const thread = new PgliteThread();
+    const worker = new Worker(new URL('./pglite-thread-worker.mjs', import.meta.url));
+    const thread = new PgliteThread(worker, worker);
+    worker.on('message', (reply: Reply) => thread.settle(reply));
+    worker.on('error', (error) => thread.fail(error));
+    worker.on('exit', (code) => thread.fail(new Error(`the embedded database thread exited (code ${code})`)));
     try {
       const template = options.template ? await options.template.arrayBuffer() : undefined;
       await thread.send({ op: 'open', dir, conf: options.conf, template }, template ? [template] : []);
     } catch (error) {
-      await thread.worker.terminate();
+      await worker.terminate();
       throw error;
     }
     return thread;
+  }
+
+  /**
+   * A port on which the database thread serves another thread (transfer it there and open it with `overPort`):
+   * that thread's statements and transactions share the one session with this handle's, never inside each other's.
+   */
+  async connectPort(): Promise<MessagePort> {
+    const { port1, port2 } = new MessageChannel();
+    await this.send({ op: 'connect', port: port2 }, [port2]);
+    return port1;
+  }
+
+  /** The database, from a thread given a port by `connectPort`. Closing it closes the port, not the database. */
+  static overPort(port: MessagePort): PgliteThread {
+    const handle = new PgliteThread(port);
+    port.on('message', (reply: Reply) => handle.settle(reply));
+    port.on('close', () => handle.fail(new Error('the embedded database closed this connection')));
+    return handle;
   }
 
   async query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<Results<T>> {
@@ -91,7 +121,7 @@ export class PgliteThread implements EmbeddedDatabase {
         this.statement<R>(sql, params ?? [], options),
       exec: (sql: string) => this.execNow(sql),
       rollback: async () => {
-        await this.execNow('ROLLBACK');
+        await this.execNow('ROLLBACK', 'end');
         closed = true;
       },
       get closed() {
@@ -99,12 +129,12 @@ export class PgliteThread implements EmbeddedDatabase {
       },
     } as unknown as Transaction;
     try {
-      await this.execNow('BEGIN');
+      await this.execNow('BEGIN', 'begin');
       const result = await callback(tx);
-      if (!closed) await this.execNow('COMMIT');
+      if (!closed) await this.execNow('COMMIT', 'end');
       return result;
     } catch (error) {
-      if (!closed) await this.execNow('ROLLBACK').catch(() => {});
+      if (!closed) await this.execNow('ROLLBACK', 'end').catch(() => {});
       throw error;
     } finally {
       closed = true;
@@ -122,6 +152,12 @@ export class PgliteThread implements EmbeddedDatabase {
   async close(): Promise<void> {
     if (this.failure) return;
     await this.outsideTransactions();
+    if (!this.worker) {
+      // A port's handle: the database stays open for the thread that owns it.
+      this.failure = new Error('this connection to the embedded database is closed');
+      (this.channel as MessagePort).close();
+      return;
+    }
     try {
       await this.send({ op: 'close' });
     } finally {
@@ -135,9 +171,12 @@ export class PgliteThread implements EmbeddedDatabase {
     while (this.open) await this.open;
   }
 
-  /** Runs SQL text now, without waiting for a transaction: for the transaction's own statements. */
-  private execNow(sql: string): Promise<Array<Results>> {
-    return this.send({ op: 'exec', sql }) as Promise<Array<Results>>;
+  /**
+   * Runs SQL text now, without waiting for a transaction: for the transaction's own statements. `tx` tells the
+   * database thread that this opens or closes the transaction (other threads' statements wait while it is open).
+   */
+  private execNow(sql: string, tx?: 'begin' | 'end'): Promise<Array<Results>> {
+    return this.send({ op: 'exec', sql, ...(tx ? { tx } : {}) }) as Promise<Array<Results>>;
   }
 
   private async statement<T>(sql: string, params: unknown[], options: QueryOptions = {}): Promise<Results<T>> {
@@ -145,13 +184,13 @@ export class PgliteThread implements EmbeddedDatabase {
     return (await this.send({ op: 'query', sql, params, rowMode: options.rowMode, rawTypes })) as Results<T>;
   }
 
-  private send(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  private send(message: Record<string, unknown>, transfer: Array<ArrayBuffer | MessagePort> = []): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      if (this.waiting.size === 0) this.worker.ref();
+      if (this.waiting.size === 0) this.channel.ref();
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id }, transfer);
+      this.channel.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -159,7 +198,7 @@ export class PgliteThread implements EmbeddedDatabase {
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);
-    if (this.waiting.size === 0) this.worker.unref();
+    if (this.waiting.size === 0) this.channel.unref();
     if (reply.ok) waiter.resolve(reply.result);
     else waiter.reject(Object.assign(new Error(reply.error.message), reply.error));
   }

@@ -95,6 +95,80 @@ describe('the embedded database thread', () => {
   });
 });
 
+describe("another thread's connection (a port the database thread serves)", () => {
+  /** Resolves with 'waited' unless `promise` settles within `ms` (only a broken lock lets it). */
+  const settlesWithin = (promise: Promise<unknown>, ms: number) =>
+    Promise.race([promise.then(() => 'settled'), new Promise((r) => setTimeout(() => r('waited'), ms))]);
+
+  it("waits for the other's transaction, and sees only what it committed", async () => {
+    const other = PgliteThread.overPort(await thread.connectPort());
+    let inside = () => {};
+    const opened = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const transaction = thread.transaction(async (tx) => {
+      await tx.query('insert into t values (10, $1)', ['half']);
+      inside();
+      await held;
+      await tx.query('update t set note = $1 where id = 10', ['whole']);
+    });
+    await opened;
+    const outside = other.query<{ note: string }>('select note from t where id = 10');
+    expect(await settlesWithin(outside, 300)).toBe('waited');
+    release();
+    await transaction;
+    expect((await outside).rows).toEqual([{ note: 'whole' }]);
+    await other.close();
+  });
+
+  it("never runs inside the other's transaction: a rollback there leaves its statement done", async () => {
+    const other = PgliteThread.overPort(await thread.connectPort());
+    let inside = () => {};
+    const opened = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const rolledBack = other.transaction(async (tx) => {
+      await tx.query('insert into t values (11, $1)', ['undone']);
+      inside();
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('roll it back');
+    });
+    await opened;
+    const mine = thread.query('insert into t values (12, $1)', ['kept']);
+    await expect(rolledBack).rejects.toThrow('roll it back');
+    await mine;
+    const { rows } = await thread.query<{ id: number }>('select id from t where id in (11, 12) order by id');
+    expect(rows).toEqual([{ id: 12 }]);
+    await other.close();
+    // Its handle is closed; the database is not.
+    await expect(other.query('select 1')).rejects.toThrow(/closed/);
+    expect((await thread.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('rolls back the transaction of a connection that goes away inside it, and serves the others', async () => {
+    const port = await thread.connectPort();
+    const other = PgliteThread.overPort(port);
+    let inside = () => {};
+    const opened = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const abandoned = other.transaction(async (tx) => {
+      await tx.query('insert into t values (13, $1)', ['abandoned']);
+      inside();
+      await new Promise(() => {}); // its thread dies here
+    });
+    void abandoned.catch(() => {});
+    await opened;
+    const waiting = thread.query<{ id: number }>('select id from t where id = 13');
+    port.close();
+    expect((await waiting).rows).toEqual([]);
+  });
+});
+
 describe('a process using the embedded database thread', () => {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
