@@ -1,6 +1,8 @@
 /**
  * The composition root: builds the database, blob store, queue, stage registry, LLM gateway, worker and HTTP app
  * for a role (`all`, `api` or `worker`). main.ts runs it as a process; tests and benchmarks start it in-process.
+ * With `all` and WORKER_THREAD (the default) the worker is the worker role's service on a thread of its own
+ * (worker-thread.ts), over this process's database; this thread serves HTTP.
  */
 
 import { createServer, type Server } from 'node:http';
@@ -8,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type App, buildApp } from './api/app.ts';
+import type { App } from './api/app.ts';
 import { loadSecretBox } from './config/secret-keys.ts';
 import type { Settings } from './config/settings.ts';
 import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
@@ -31,6 +33,7 @@ import { loadPrompts } from './llm/prompts.ts';
 import type { AnyStageDefinition } from './pipelines/stage.ts';
 import { promptSpecs } from './pipelines/stages.ts';
 import { LocalBlobStore } from './storage/local-blob-store.ts';
+import { WorkerThreadHost } from './worker-thread-host.ts';
 
 export interface Service {
   settings: Settings;
@@ -40,6 +43,8 @@ export interface Service {
   worker?: Worker;
   /** The /metrics server of a worker-only process (METRICS_PORT). */
   metricsServer?: Server;
+  /** This thread's metrics (a worker thread's host merges them into the process's /metrics). */
+  metrics: Registry;
   log: Logger;
   /** True when no API key exists: requests act as the local tenant and the server binds loopback only. */
   localMode(): Promise<boolean>;
@@ -87,19 +92,22 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     { bundled: PROMPTS_DIR, local: PROMPTS_LOCAL_DIR },
     promptSpecs,
   );
-  const gateway =
-    settings.role === 'api'
-      ? undefined
-      : createGateway({
-          db: database.db,
-          prompts,
-          registry: metrics,
-          log,
-          retry: {
-            firstTokenTimeoutMs: settings.llmFirstTokenTimeoutMs,
-            streamIdleTimeoutMs: settings.llmStreamIdleTimeoutMs,
-          },
-        });
+  // ROLE=all takes its jobs on a thread of its own (worker-thread.ts) unless WORKER_THREAD is off; ROLE=worker, or
+  // ROLE=all without the thread, takes them on this one.
+  const jobsOnThread = settings.role === 'all' && settings.workerThread;
+  const jobsHere = settings.role === 'worker' || (settings.role === 'all' && !jobsOnThread);
+  const gateway = !jobsHere
+    ? undefined
+    : createGateway({
+        db: database.db,
+        prompts,
+        registry: metrics,
+        log,
+        retry: {
+          firstTokenTimeoutMs: settings.llmFirstTokenTimeoutMs,
+          streamIdleTimeoutMs: settings.llmStreamIdleTimeoutMs,
+        },
+      });
   const deps: StageDeps = {
     db: database.db,
     blobs,
@@ -154,16 +162,32 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     worker.start();
   }
 
+  const thread = jobsOnThread
+    ? await WorkerThreadHost.start(settings, database, (reason) => {
+        // The process cannot do its work without it; a supervisor restarts the process, which resumes every run.
+        log.fatal(`${reason}: stopping the process`);
+        process.exit(1);
+      })
+    : undefined;
+  if (thread) log.info('job worker started on a thread of its own (WORKER_THREAD)');
+  const wake = () => {
+    worker?.wake();
+    thread?.wake();
+  };
+
   let app: App | undefined;
   // The API's own handle on the orchestrator, for resuming runs (a worker-less API process has no other).
   const orchestrator = worker?.orchestrator ?? new Orchestrator(deps, queue, registry);
   if (settings.role !== 'worker') {
+    // Loaded only where it serves: a worker (process or thread) never holds the HTTP layer's modules.
+    const { buildApp } = await import('./api/app.ts');
     app = await buildApp({
       db: database.db,
       blobs,
       settings,
       secretBox,
       registry: metrics,
+      ...(thread ? { processMetrics: () => thread.metrics(metrics) } : {}),
       ...(log.level === 'silent' ? {} : { logger: log }),
       jobs: {
         graph: registry.graph,
@@ -173,28 +197,28 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
           await queue.send(jobs.advanceRun, { runId }, { transaction });
           await queue.send(jobs.runEstimate, { runId }, { transaction });
         },
-        wake: () => worker?.wake(),
+        wake,
         sendExtractFile: async (fileId) => {
           await queue.send(jobs.extractFile, { fileId });
-          worker?.wake();
+          wake();
         },
         sendPreview: async (previewId) => {
           await queue.send(jobs.preview, { previewId });
-          worker?.wake();
+          wake();
         },
         sendHubPush: async (pushId) => {
           await queue.send(jobs.hubPush, { pushId });
-          worker?.wake();
+          wake();
         },
         checkPromptSet: (files) => promptSets.check(files),
         promptCatalog: () => promptSets.catalog(),
         requeueRun: async (runId) => {
           await orchestrator.requeue(runId);
-          worker?.wake();
+          wake();
         },
         sendRunWebhook: async (runId) => {
           await queue.send(jobs.runWebhook, { runId });
-          worker?.wake();
+          wake();
         },
       },
       auth: { tenantForKey: (key) => tenantForKey(database.db, key), localTenant },
@@ -221,6 +245,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
     app,
     worker,
     metricsServer,
+    metrics,
     log,
     localMode,
     async stop() {
@@ -228,6 +253,7 @@ export async function startService(settings: Settings, overrides: ServiceOverrid
       if (app) await closeHttpServer(app.server, () => app.close(), grace);
       if (metricsServer) await closeHttpServer(metricsServer, () => closeNodeServer(metricsServer), grace);
       await worker?.stop();
+      await thread?.stop();
       await gateway?.close();
       await queue.stop();
       if (!overrides.database) await database.close();

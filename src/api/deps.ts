@@ -19,6 +19,8 @@ export interface AppDeps {
   /** Seals the secrets of configs before they are stored. */
   secretBox: SecretBox;
   registry: Registry;
+  /** The process's metrics when more than this thread's registry (a job worker thread's merged in). */
+  processMetrics?(): Promise<Registry>;
   /** The job layer as the API sees it. */
   jobs: {
     /** Enqueues a run's first advance and its estimate inside the transaction that creates the run. */

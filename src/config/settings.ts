@@ -14,6 +14,11 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  /**
+   * With ROLE=all, run the job worker on a thread of its own, so a run's JavaScript (parsing answers, rendering
+   * prompts, planning) never holds an HTTP request back. Off: everything on one thread.
+   */
+  WORKER_THREAD: bool.default(true),
   /** A worker-only process serves /metrics on this port (API processes serve it on PORT). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +80,7 @@ export type Settings = {
   databaseUrl: string | undefined;
   dataDir: string;
   role: 'all' | 'api' | 'worker';
+  workerThread: boolean;
   metricsPort: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
@@ -108,6 +114,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     role: e.ROLE,
+    workerThread: e.WORKER_THREAD,
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -76,6 +77,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   };
   return { kind: 'pglite', db, pglite, close };
+}
+
+/**
+ * The embedded database of this process, from another of its threads: `port` came from `connectPort` on the thread
+ * that opened it (see `Database.pglite`). Closing it closes the port; the database stays with its owner.
+ */
+export function attachEmbeddedDatabase(port: MessagePort): Database {
+  const pglite = PgliteThread.overPort(port);
+  const db = drizzlePglite(asPglite(pglite), { schema }) as unknown as Db;
+  return { kind: 'pglite', db, pglite, close: () => pglite.close() };
 }
 
 /** Applies the committed migrations (src/db/migrations); idempotent. */

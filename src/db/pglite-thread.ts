@@ -34,6 +34,8 @@ export interface EmbeddedDatabase {
   exec(sql: string): Promise<Array<Results>>;
   transaction<T>(callback: (tx: Transaction) => Promise<T>): Promise<T>;
   dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<File | Blob>;
+  /** A port for another thread of the process to reach the same database (`attachEmbeddedDatabase`). */
+  connectPort(): Promise<MessagePort>;
   close(): Promise<void>;
 }
 

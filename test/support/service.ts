@@ -44,7 +44,15 @@ export async function startTestService(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'datagen-test-'));
   const settings = loadSettings(
     {},
-    { dataDir, logLevel: 'silent', jobHeartbeatSeconds: 10, workerConcurrency: 16, ...options.settings },
+    {
+      dataDir,
+      logLevel: 'silent',
+      jobHeartbeatSeconds: 10,
+      workerConcurrency: 16,
+      // In-process: the test runner starts threads without a TypeScript loader (main.ts processes use the thread).
+      workerThread: false,
+      ...options.settings,
+    },
   );
   const service = await startService(settings, {
     database,

@@ -49,7 +49,10 @@ const routes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         response: { 200: z.string() },
       },
     },
-    async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
+    async (_request, reply) => {
+      const registry = deps.processMetrics ? await deps.processMetrics() : deps.registry;
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
   );
 };
 

@@ -72,7 +72,7 @@ describe.skipIf(onPostgres)('on the embedded database', () => {
   it('refuses to open a database the service has open, and keeps keys made while it is stopped', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'datagen-keys-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-    const settings = loadSettings({}, { dataDir, logLevel: 'silent', workerConcurrency: 2 });
+    const settings = loadSettings({}, { dataDir, logLevel: 'silent', workerConcurrency: 2, workerThread: false });
     const start = async () => {
       const service = await startService(settings, { logger: pino({ level: 'silent' }), keyCheckIntervalMs: 0 });
       await service.app?.listen({ host: '127.0.0.1', port: 0 });
