@@ -63,12 +63,21 @@ function entryOf(doc: ExtractedDocument, start: number, end: number): IndexEntry
 export async function extractionIndex(blobs: BlobStore, textBlobKey: string): Promise<IndexEntry[]> {
   const key = indexKeyOf(textBlobKey);
   if (await blobs.stat(key)) {
-    const parsed = IndexSchema.safeParse(JSON.parse((await blobs.get(key)).toString('utf8')));
+    // An index that does not read back (damaged, or of another shape) is made again from the documents.
+    const parsed = IndexSchema.safeParse(parseOrUndefined((await blobs.get(key)).toString('utf8')));
     if (parsed.success) return parsed.data;
   }
   const index = indexOfBody(await blobs.get(textBlobKey));
   await blobs.put(key, JSON.stringify(index));
   return index;
+}
+
+function parseOrUndefined(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The documents of one extracted file, by reference, in the order extraction gave them. */

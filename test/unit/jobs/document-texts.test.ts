@@ -62,6 +62,9 @@ describe('extraction index', () => {
     expect(await blobs.stat(indexKeyOf(key))).toBeDefined();
     expect(await extractionIndex(blobs, key)).toEqual(extractionBody(documents).index);
     expect(refs.map((r) => r.metadata)).toEqual(['records.jsonl', 'record-2', 'records.jsonl', 'récord']);
+    // An index that does not read back is made again.
+    await blobs.put(indexKeyOf(key), '[{"start":0,');
+    expect(await extractionIndex(blobs, key)).toEqual(extractionBody(documents).index);
     for (const [i, ref] of refs.entries()) expect(await readText(blobs, ref.text)).toBe(documents[i]?.text);
   });
 
