@@ -14,6 +14,15 @@ import { isUniqueViolation } from '../../../src/db/client.ts';
 import { PgliteThread } from '../../../src/db/pglite-thread.ts';
 
 let thread: PgliteThread;
+
+/** A promise (`opened`) and what settles it (`open`). */
+const latch = () => {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+};
 beforeAll(async () => {
   thread = await PgliteThread.create('memory://', { conf: [] });
   await thread.exec('create table t (id int primary key, note text)');
@@ -59,10 +68,7 @@ describe('the embedded database thread', () => {
   });
 
   it('holds the database for a transaction: a statement from outside waits for its end', async () => {
-    let releaseTx = () => {};
-    const held = new Promise<void>((resolve) => {
-      releaseTx = resolve;
-    });
+    const { open: releaseTx, opened: held } = latch();
     const transaction = thread.transaction(async (tx) => {
       await tx.query('insert into t values (2, $1)', ['in tx']);
       await held;
@@ -102,14 +108,8 @@ describe("another thread's connection (a port the database thread serves)", () =
 
   it("waits for the other's transaction, and sees only what it committed", async () => {
     const other = PgliteThread.overPort(await thread.connectPort());
-    let inside = () => {};
-    const opened = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { open: inside, opened } = latch();
+    const { open: release, opened: held } = latch();
     const transaction = thread.transaction(async (tx) => {
       await tx.query('insert into t values (10, $1)', ['half']);
       inside();
@@ -127,10 +127,7 @@ describe("another thread's connection (a port the database thread serves)", () =
 
   it("never runs inside the other's transaction: a rollback there leaves its statement done", async () => {
     const other = PgliteThread.overPort(await thread.connectPort());
-    let inside = () => {};
-    const opened = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
+    const { open: inside, opened } = latch();
     const rolledBack = other.transaction(async (tx) => {
       await tx.query('insert into t values (11, $1)', ['undone']);
       inside();
@@ -152,10 +149,7 @@ describe("another thread's connection (a port the database thread serves)", () =
   it('rolls back the transaction of a connection that goes away inside it, and serves the others', async () => {
     const port = await thread.connectPort();
     const other = PgliteThread.overPort(port);
-    let inside = () => {};
-    const opened = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
+    const { open: inside, opened } = latch();
     const abandoned = other.transaction(async (tx) => {
       await tx.query('insert into t values (13, $1)', ['abandoned']);
       inside();
