@@ -22,6 +22,9 @@ export type ThreadMessage =
   | { type: 'stopped' }
   | { type: 'failed'; message: string };
 
+/** How long /metrics waits for the worker thread's figures. */
+const METRICS_WAIT_MS = 2000;
+
 /** A registry's metrics as JSON (what the aggregator merges). */
 type MetricsJson = object[];
 
@@ -87,6 +90,10 @@ export class WorkerThreadHost {
     const id = this.nextId++;
     const theirs = new Promise<MetricsJson>((resolve) => {
       this.metricsWaiting.set(id, resolve);
+      // A thread too busy to answer (a long synchronous step) must not hold a scrape: its figures are left out once.
+      setTimeout(() => {
+        if (this.metricsWaiting.delete(id)) resolve([]);
+      }, METRICS_WAIT_MS).unref();
     });
     this.post({ type: 'metrics', id });
     const threadOnly = (await theirs).filter((m) => !String((m as { name?: unknown }).name).startsWith('process_'));
