@@ -8,12 +8,12 @@ import {
   chunkId,
   chunkRowsOfSets,
   embeddingsOfSets,
-  getChunkSet,
   insertChunkSet,
   insertEmbeddings,
   lexemeDocumentFrequency,
   lexemesOfChunks,
   rankChunksFor,
+  storedChunkSets,
   textsOfChunks,
 } from '../db/queries/chunks.ts';
 import { CHUNKER_VERSION, chunkDocumentInSlices, chunkSetKeyFor } from '../ingest/chunk.ts';
@@ -28,31 +28,10 @@ import { readText } from './document-texts.ts';
 import type { StageDeps } from './stage-deps.ts';
 
 /**
- * The key of the document's chunk set at `maxTokens`, chunking and storing it first when it is not stored yet. The
- * key comes from the document's sha256, so its text is read only to chunk it, once.
- */
-async function ensureChunkSet(
-  deps: Pick<StageDeps, 'db' | 'blobs'>,
-  document: DocumentRef,
-  maxTokens: number,
-): Promise<string> {
-  const tokenizer = defaultTokenizer();
-  const key = chunkSetKeyFor(document.sha256, maxTokens, tokenizer.name);
-  if (await getChunkSet(deps.db, key)) return key;
-  const text = await readText(deps.blobs, document.text);
-  const result = await chunkDocumentInSlices({ text, metadata: '' }, maxTokens, tokenizer);
-  await insertChunkSet(
-    deps.db,
-    { key, docHash: document.sha256, maxTokens, droppedCount: result.dropped.length },
-    result.chunks.map((c) => ({ idx: c.index, text: c.text, start: c.start, end: c.end, tokens: c.tokens })),
-  );
-  return key;
-}
-
-/**
  * The documents' chunks at `maxTokens`, in document order, chunking and storing the documents not chunked at that
- * size yet (reading their texts one at a time). Views carry no text (`chunkTexts` reads texts); `subsetSeed` is what
- * their subset keys are taken with.
+ * size yet (reading their texts one at a time). Chunk sets are keyed by the document's sha256, so which are stored is
+ * one lookup and a document chunked before is never read again. Views carry no text (`chunkTexts` reads texts);
+ * `subsetSeed` is what their subset keys are taken with.
  */
 export async function chunkDocuments(
   deps: Pick<StageDeps, 'db' | 'blobs'>,
@@ -60,10 +39,24 @@ export async function chunkDocuments(
   maxTokens: number,
   subsetSeed: number | string,
 ): Promise<ChunkView[]> {
-  const keys: string[] = [];
-  for (const doc of documents) keys.push(await ensureChunkSet(deps, doc, maxTokens));
-  const stored = await chunkRowsOfSets(deps.db, [...new Set(keys)], String(subsetSeed));
-  const bySet = groupBy(stored, (c) => c.setKey);
+  const tokenizer = defaultTokenizer();
+  const keys = documents.map((doc) => chunkSetKeyFor(doc.sha256, maxTokens, tokenizer.name));
+  const stored = await storedChunkSets(deps.db, [...new Set(keys)]);
+  for (const [i, doc] of documents.entries()) {
+    const key = keys[i] as string;
+    if (stored.has(key)) continue;
+    const text = await readText(deps.blobs, doc.text);
+    const result = await chunkDocumentInSlices({ text, metadata: '' }, maxTokens, tokenizer);
+    await insertChunkSet(
+      deps.db,
+      { key, docHash: doc.sha256, maxTokens, droppedCount: result.dropped.length },
+      result.chunks.map((c) => ({ idx: c.index, text: c.text, start: c.start, end: c.end, tokens: c.tokens })),
+    );
+    // A document twice in the list (a copy) is chunked once.
+    stored.add(key);
+  }
+  const rows = await chunkRowsOfSets(deps.db, [...new Set(keys)], String(subsetSeed));
+  const bySet = groupBy(rows, (c) => c.setKey);
   const out: ChunkView[] = [];
   documents.forEach((doc, i) => {
     const key = keys[i] as string;

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQLWrapper, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../client.ts';
 import { chunkEmbeddings, chunkSets, chunks } from '../schema/index.ts';
 
@@ -11,9 +11,18 @@ export interface StoredChunk {
   tokens: number;
 }
 
-export async function getChunkSet(db: Db, key: string) {
-  const [row] = await db.select().from(chunkSets).where(eq(chunkSets.key, key));
-  return row;
+/**
+ * `column = any($1)`: set keys as one array parameter, however many. A statement holds at most 65,535 bind
+ * parameters, and a source of jsonl records has a chunk set per record, so a list of keys (`in ($1, $2, …)`) would
+ * stop working past that many documents in a source.
+ */
+const anyKey = (column: SQLWrapper, keys: readonly string[]) => sql`${column} = any(${sql.param([...keys])}::text[])`;
+
+/** Which of these chunk sets are stored, in one query (not one per document). */
+export async function storedChunkSets(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db.select({ key: chunkSets.key }).from(chunkSets).where(anyKey(chunkSets.key, keys));
+  return new Set(rows.map((row) => row.key));
 }
 
 /** Idempotent: two workers chunking the same document store it once. */
@@ -61,7 +70,7 @@ export async function chunkRowsOfSets(db: Db, keys: string[], subsetSeed: string
       subsetKey: sql<string>`md5(${subsetSeed}::text || ${chunks.text})`,
     })
     .from(chunks)
-    .where(inArray(chunks.setKey, keys))
+    .where(anyKey(chunks.setKey, keys))
     .orderBy(asc(chunks.setKey), asc(chunks.idx));
 }
 
@@ -90,10 +99,10 @@ export async function lexemeDocumentFrequency(
     sql`
     select l.lexeme, count(*)::int as df
     from ${chunks} c, unnest(tsvector_to_array(c.tsv)) as l(lexeme)
-    where c.set_key in ${keys}
+    where ${anyKey(sql`c.set_key`, keys)}
     group by l.lexeme`,
   );
-  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(chunks).where(inArray(chunks.setKey, keys));
+  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(chunks).where(anyKey(chunks.setKey, keys));
   return { total: count?.n ?? 0, df: new Map(rows.map((r) => [r.lexeme, r.df])) };
 }
 
@@ -164,7 +173,7 @@ export async function rankChunksFor(
     cross join lateral (
       select c.set_key, c.idx, ts_rank_cd(c.tsv, q.query, 1) as rank
       from ${chunks} c
-      where c.set_key in ${options.pool}
+      where ${anyKey(sql`c.set_key`, options.pool)}
         and c.tsv @@ q.query
         and not (c.set_key = q.set_key and c.idx = q.idx)
       order by rank desc, c.set_key, c.idx
@@ -186,7 +195,7 @@ export async function embeddingsOfSets(db: Db, model: string, setKeys: string[])
   const rows = await db
     .select({ setKey: chunkEmbeddings.setKey, idx: chunkEmbeddings.idx, vector: chunkEmbeddings.vector })
     .from(chunkEmbeddings)
-    .where(and(eq(chunkEmbeddings.model, model), inArray(chunkEmbeddings.setKey, setKeys)));
+    .where(and(eq(chunkEmbeddings.model, model), anyKey(chunkEmbeddings.setKey, setKeys)));
   return new Map(rows.map((r) => [chunkId(r), fromBytes(r.vector)]));
 }
 

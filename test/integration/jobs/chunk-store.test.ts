@@ -10,6 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
+import {
+  chunkRowsOfSets,
+  embeddingsOfSets,
+  lexemeDocumentFrequency,
+  storedChunkSets,
+} from '../../../src/db/queries/chunks.ts';
 import { chunkDocumentInSlices, firstByKey, subsetChunks, subsetKeyOf } from '../../../src/ingest/chunk.ts';
 import { defaultTokenizer } from '../../../src/ingest/tokenizer.ts';
 import { chunkDocuments, chunkTexts } from '../../../src/jobs/chunk-store.ts';
@@ -66,6 +72,22 @@ describe('chunk views', () => {
     expect(firstByKey(views, (v) => v.subsetKey, 3).map((v) => v.id)).toEqual(
       subsetChunks(withTexts, seed, 3).map((v) => v.id),
     );
+  });
+
+  it('looks chunk sets up by more keys than a statement has parameters (a source of 70,000 records)', async () => {
+    const views = await chunkDocuments(
+      { db: database.db, blobs },
+      [documentOfText('s', 'one.txt', paragraphs[0] as string)],
+      24,
+      1,
+    );
+    const real = views[0]?.id.split(':')[0] as string;
+    const keys = [...Array.from({ length: 70_000 }, (_, i) => `absent-${i}`), real];
+    expect([...(await storedChunkSets(database.db, keys))]).toEqual([real]);
+    const rows = await chunkRowsOfSets(database.db, keys, '1');
+    expect(rows.map((r) => r.setKey)).toEqual(views.map(() => real));
+    expect((await lexemeDocumentFrequency(database.db, keys)).total).toBe(views.length);
+    expect((await embeddingsOfSets(database.db, 'no-model', keys)).size).toBe(0);
   });
 
   it('reads texts past one query of them, and nothing for no chunks', async () => {
