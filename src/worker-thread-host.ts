@@ -51,8 +51,9 @@ export class WorkerThreadHost {
   }
 
   /**
-   * Starts the thread and waits until it takes jobs. The thread loads TypeScript as this process does (it inherits
-   * its `--import tsx`). `onDeath` hears of a thread that ends without being stopped.
+   * Starts the thread and waits until it takes jobs. Its entry, worker-thread.mjs, makes sure it loads TypeScript
+   * (Node 20 does not pass a process's `--import tsx` on to its workers). `onDeath` hears of a thread that ends
+   * without being stopped.
    */
   static async start(settings: Settings, database: Database, onDeath: (reason: string) => void) {
     const port = database.kind === 'pglite' ? await database.pglite.connectPort() : undefined;
