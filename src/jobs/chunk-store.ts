@@ -41,7 +41,8 @@ export async function chunkDocuments(
 ): Promise<ChunkView[]> {
   const tokenizer = defaultTokenizer();
   const keys = documents.map((doc) => chunkSetKeyFor(doc.sha256, maxTokens, tokenizer.name));
-  const stored = await storedChunkSets(deps.db, [...new Set(keys)]);
+  const setKeys = [...new Set(keys)];
+  const stored = await storedChunkSets(deps.db, setKeys);
   for (const [i, doc] of documents.entries()) {
     const key = keys[i] as string;
     if (stored.has(key)) continue;
@@ -55,7 +56,7 @@ export async function chunkDocuments(
     // A document twice in the list (a copy) is chunked once.
     stored.add(key);
   }
-  const rows = await chunkRowsOfSets(deps.db, [...new Set(keys)], String(subsetSeed));
+  const rows = await chunkRowsOfSets(deps.db, setKeys, String(subsetSeed));
   const bySet = groupBy(rows, (c) => c.setKey);
   const out: ChunkView[] = [];
   documents.forEach((doc, i) => {

@@ -74,7 +74,7 @@ export interface StageStore {
   /** A stage's `finish` result; undefined when that stage has not finished. */
   readResult(stageName: string): Promise<unknown>;
   writeResult(stageName: string, result: unknown): Promise<void>;
-  writeArtifact(stageName: string, path: string, content: ArtifactContent): Promise<void>;
+  writeArtifact(stageName: string, path: string, content: ArtifactContent): Promise<{ bytes: number }>;
   /** Keeps a text a stage made (see `ArtifactContext.keepText`). */
   keepText(stageName: string, text: string): Promise<TextRef>;
   /** The run's embeddings endpoint, when its config names one. */
@@ -144,9 +144,10 @@ export function runStore(deps: StageDeps, info: StageRunInfo): StageStore {
         mediaType: mediaTypeForPath(path),
         records: counted.records() ?? null,
       });
+      return { bytes: stored.size };
     },
     async keepText(stageName, text) {
-      const key = `runs/${info.runId}/stage-results/${stageName}/${sha256Hex(text)}.txt`;
+      const key = stageTextBlobKey(info.runId, stageName, sha256Hex(text));
       await deps.blobs.put(key, text);
       return { kind: 'blob', key };
     },
@@ -175,6 +176,11 @@ async function parsedDoneItems<In, Out>(
 /** Where a stage's `finish` result is kept: beside the run's artifacts, not in its output tree. */
 function stageResultBlobKey(runId: string, stageName: string): string {
   return `runs/${runId}/stage-results/${stageName}.json`;
+}
+
+/** Where a text a stage kept is (a cleaned PDF), beside the stage's result; by content, so keeping it twice is one. */
+function stageTextBlobKey(runId: string, stageName: string, sha256: string): string {
+  return `runs/${runId}/stage-results/${stageName}/${sha256}.txt`;
 }
 
 /** An embedder for the run's embeddings endpoint (with its key, which stages never see), if the config names one. */

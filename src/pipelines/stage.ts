@@ -147,10 +147,11 @@ export interface PlanContext extends StageRunInfo {
 /** What a finish step may do besides reading: write the run's output tree (paths from output-tree.ts). */
 export interface ArtifactContext extends PlanContext {
   /**
-   * Writes (or replaces) one artifact of the run's output tree. Content given as pieces (an iterable of strings) is
-   * written as it comes, so a file longer than one string can hold, or than memory should, never exists whole.
+   * Writes (or replaces) one artifact of the run's output tree, and says how many bytes it holds. Content given as
+   * pieces (an iterable of strings) is written as it comes, so a file longer than one string can hold, or than memory
+   * should, never exists whole.
    */
-  writeArtifact(path: string, content: ArtifactContent): Promise<void>;
+  writeArtifact(path: string, content: ArtifactContent): Promise<{ bytes: number }>;
   /** Keeps a text the stage made (a cleaned PDF) where later stages read it, and says where (see `TextRef`). */
   keepText(text: string): Promise<TextRef>;
   /** Datasets from the Hugging Face Hub, as the generic-SFT stage fetched them. */

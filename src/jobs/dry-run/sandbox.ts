@@ -107,6 +107,7 @@ export async function runSandbox(
         records: measured.records ?? null,
         head: measured.head,
       });
+      return { bytes: measured.bytes };
     },
     // A dry run keeps what it makes in memory; the texts it keeps (cleaned PDFs of its sample) go with it.
     keepText: async (_name, text) => ({ kind: 'inline', text }),

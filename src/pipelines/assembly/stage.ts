@@ -53,26 +53,16 @@ export const assemblyStage: FinishStageDefinition<Assembly> = {
     const leftOut: Assembly['leftOut'] = [];
     for (const source of ctx.sources) {
       const documents = cleaned.filter((d) => d.sourceName === source.name);
-      const ofSource = (items: ReadonlyArray<{ input: { sourceName: string } }>) =>
-        items.some((item) => item.input.sourceName === source.name);
       // Each file is written in pieces as it is made; the source's documents are read one at a time.
-      const files: Array<{ file: string; content: ArtifactContent; empty: boolean }> = [
-        {
-          file: run.representationVariation(source.name),
-          content: pretrainingFile(variations, source.name, datasetContext),
-          empty: !ofSource(variations),
-        },
-        { file: run.textChunks(source.name), content: documentLines(ctx, documents), empty: documents.length === 0 },
-        {
-          file: run.inferredFacts(source.name),
-          content: pretrainingFile(inferred, source.name, datasetContext),
-          empty: !ofSource(inferred),
-        },
+      const files: Array<[string, ArtifactContent]> = [
+        [run.representationVariation(source.name), pretrainingFile(variations, source.name, datasetContext)],
+        [run.textChunks(source.name), documentLines(ctx, documents)],
+        [run.inferredFacts(source.name), pretrainingFile(inferred, source.name, datasetContext)],
       ];
-      for (const { file, content, empty } of files) {
-        await ctx.writeArtifact(run.path(file), content);
+      for (const [file, content] of files) {
+        const { bytes } = await ctx.writeArtifact(run.path(file), content);
         // An empty dataset makes Axolotl fail its run; it stays in the tree, but no config lists it.
-        if (empty) leftOut.push({ file, reason: 'empty: no record was produced for this source' });
+        if (bytes === 0) leftOut.push({ file, reason: 'empty: no record was produced for this source' });
         else pretrainingDatasets.push(file);
       }
     }
