@@ -6,17 +6,22 @@ import { TERMINAL_RUN_STATUSES, waitFor } from './wait.ts';
 /** A run's status document, as the API's spec types it. */
 export type RunDocument = components['schemas']['Run'];
 
+/** Starts a run of the config; its id. */
+export async function startRun(client: ApiClient, projectId: string, configId: string): Promise<string> {
+  const created = await client.POST('/v1/projects/{id}/runs', {
+    params: { path: { id: projectId } },
+    body: { config_id: configId },
+  });
+  return created.data?.id as string;
+}
+
 /** Starts a run of the config and returns its status document once it has ended (typed by the caller). */
 export async function runToEnd<Run>(
   client: ApiClient,
   projectId: string,
   configId: string,
 ): Promise<{ id: string; run: Run }> {
-  const created = await client.POST('/v1/projects/{id}/runs', {
-    params: { path: { id: projectId } },
-    body: { config_id: configId },
-  });
-  const id = created.data?.id as string;
+  const id = await startRun(client, projectId, configId);
   const run = await waitFor(
     async () => {
       const r = await client.GET('/v1/runs/{id}', { params: { path: { id } } });

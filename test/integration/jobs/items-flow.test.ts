@@ -11,7 +11,7 @@ import { ingestStage } from '../../../src/pipelines/ingest-stage.ts';
 import type { ItemStageDefinition, PlanContext } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
 import { configWithoutGenericData, createConfig, projectWithSources } from '../../support/projects.ts';
-import { eventItems } from '../../support/runs.ts';
+import { eventItems, startRun } from '../../support/runs.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { TERMINAL_RUN_STATUSES, waitFor } from '../../support/wait.ts';
 
@@ -82,11 +82,7 @@ describe('items flow', () => {
     const service = t;
     const projectId = await projectWithSources(service, 'flow', { docs: 'Text for the flow test.' }, {});
     const configId = await createConfig(service, projectId, configWithoutGenericData('flow'));
-    const run = await service.client.POST('/v1/projects/{id}/runs', {
-      params: { path: { id: projectId } },
-      body: { config_id: configId },
-    });
-    const runId = run.data?.id as string;
+    const runId = await startRun(service.client, projectId, configId);
     const stages = async () =>
       (await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data?.stages ?? [];
 

@@ -5,7 +5,7 @@ import type { ItemStageDefinition } from '../../../src/pipelines/stage.ts';
 import { outcome } from '../../../src/pipelines/step.ts';
 import type { Service } from '../../../src/service.ts';
 import { configWithoutGenericData, createConfig, projectWithSources } from '../../support/projects.ts';
-import { eventItems, type RunDocument, runToEnd, untilRunEnded } from '../../support/runs.ts';
+import { eventItems, type RunDocument, runToEnd, startRun, untilRunEnded } from '../../support/runs.ts';
 import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -110,11 +110,7 @@ describe('paged plans', () => {
     const service = crashed;
     const projectId = await projectWithSources(service, 'crash', { docs: 'Text for the crash test.' }, {});
     const configId = await createConfig(service, projectId, configWithoutGenericData('crash'));
-    const run = await service.client.POST('/v1/projects/{id}/runs', {
-      params: { path: { id: projectId } },
-      body: { config_id: configId },
-    });
-    const runId = run.data?.id as string;
+    const runId = await startRun(service.client, projectId, configId);
     const stageOf = async () =>
       (await service.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } })).data?.stages.find(
         (s) => s.name === 'test_paged_crash',

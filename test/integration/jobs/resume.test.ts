@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../../src/service.ts';
+import { startRun } from '../../support/runs.ts';
 import { killWorker, startSecondWorker } from '../../support/second-worker.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { itemKey, standInStage } from '../../support/stand-in-stage.ts';
@@ -72,11 +73,7 @@ describe('resume after a worker dies', () => {
       body: 'dataset_context: resume\nfinal_datasaving_settings:\n  generic_dataset_paths: []\n',
     });
     const configId = ((await config.json()) as { id: string }).id;
-    const run = await t.client.POST('/v1/projects/{id}/runs', {
-      params: { path: { id: projectId } },
-      body: { config_id: configId },
-    });
-    const runId = run.data?.id as string;
+    const runId = await startRun(t.client, projectId, configId);
 
     const stageOf = async () => {
       const status = await t.client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
