@@ -86,6 +86,31 @@ describe('the job worker on a thread of its own', () => {
     expect(rss).toBeGreaterThan(kernel * 0.5);
     expect(rss).toBeLessThan(kernel * 1.5);
 
+    // What was tried by hand at /metrics with the thread's figures merged in, kept: hostile paths and methods are
+    // refused as problems, and scrapes at once are each answered whole.
+    for (const [path, status] of [
+      ['/metrics?%00=1', 400],
+      ['/metrics%00', 400],
+      ['/metrics/', 404],
+      [`/metrics?n=${'9'.repeat(30)}`, 400],
+      ['/%6detrics', 200],
+    ] as const) {
+      const res = await fetch(`${baseUrl}${path}`);
+      expect(res.status, path).toBe(status);
+      if (status !== 200) expect(res.headers.get('content-type'), path).toContain('application/problem+json');
+      await res.arrayBuffer();
+    }
+    const posted = await fetch(`${baseUrl}/metrics`, { method: 'POST', body: '{"cut": ' });
+    expect(posted.status).toBe(405);
+    await posted.arrayBuffer();
+    const scrapes = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const res = await fetch(`${baseUrl}/metrics`);
+        return [res.status, (await res.text()).includes('# TYPE datagen_items_total ')] as const;
+      }),
+    );
+    expect(scrapes.every(([status, whole]) => status === 200 && whole)).toBe(true);
+
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
     expect(service.output.join('')).not.toMatch(/"level":(50|60)/);
