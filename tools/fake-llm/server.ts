@@ -19,6 +19,11 @@ export interface FakeCounters {
   byStatus: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
+  /** When the first completion request arrived and the last one ended (epoch ms; 0 before any). */
+  firstRequestAt: number;
+  lastDoneAt: number;
+  /** The time completion requests spent in flight, summed over requests (ms): the slots a schedule kept busy. */
+  busyMs: number;
   /** How often each distinct request body (by sha256) was answered with 200: a value above 1 is a repeated call. */
   answeredBodies: Record<string, number>;
   /** Requests whose body contained each watched string (option `watch`), as the service sent them. */
@@ -96,11 +101,15 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     counters.byApiKey[key] = (counters.byApiKey[key] ?? 0) + 1;
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
+    const arrived = Date.now();
+    if (counters.firstRequestAt === 0) counters.firstRequestAt = arrived;
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       counters.inFlight--;
+      counters.lastDoneAt = Date.now();
+      counters.busyMs += counters.lastDoneAt - arrived;
     };
     res.on('close', finish);
     const reply = (status: number, payload: unknown) => {
@@ -299,6 +308,9 @@ function emptyCounters(): FakeCounters {
     byStatus: {},
     inFlight: 0,
     maxInFlight: 0,
+    firstRequestAt: 0,
+    lastDoneAt: 0,
+    busyMs: 0,
     answeredBodies: {},
     watched: {},
     promptIdOfBody: {},
