@@ -28,3 +28,16 @@ export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = SLICE_
     }
   }
 }
+
+/** `items.map(fn)` for a long list of heavy items (rendering thousands of conversations), in slices as above. */
+export function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U, sliceMs = SLICE_MS): Promise<U[]> {
+  function* steps(): Generator<void, U[]> {
+    const out: U[] = [];
+    for (const item of items) {
+      out.push(fn(item));
+      yield;
+    }
+    return out;
+  }
+  return runInSlices(steps(), sliceMs);
+}

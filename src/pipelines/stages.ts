@@ -3,6 +3,8 @@
  * Stage definitions come from their pipeline folders; `ingest` is the job layer's (a spec here). Adding a stage kind =
  * its folder plus one line here.
  */
+import { pretrainingFilesStage } from './assembly/pretraining-files.ts';
+import { sftMixStage } from './assembly/sft-mix.ts';
 import { assemblyStage } from './assembly/stage.ts';
 import { trainingConfigsStage } from './axolotl/stage.ts';
 import { prompts as correctionPrompts } from './correction/prompts.ts';
@@ -38,6 +40,8 @@ export const compositionStages: ReadonlyArray<StageSpec | AnyStageDefinition> = 
   ragDataStage,
   correctionStage,
   genericSftStage,
+  pretrainingFilesStage,
+  sftMixStage,
   assemblyStage,
   trainingConfigsStage,
 ];

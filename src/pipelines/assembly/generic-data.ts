@@ -6,6 +6,7 @@
  * earlier runs can never be mixed in (⚠).
  */
 import { seededRandom } from '../../lib/seeded-random.ts';
+import { mapInSlices } from '../../lib/time-slices.ts';
 import { addContext, datasetFileName, drawRows, genericTarget } from '../generic-sft/mix.ts';
 import { genericSftStage } from '../generic-sft/stage.ts';
 import { outputTree } from '../output-tree.ts';
@@ -54,7 +55,7 @@ export async function mixGenericData(
     const prepared = withSharedInstruction(drawn, config.system.shared_instruction, config.dataset_context);
     const file = datasetFileName(snapshot.repo, target);
     await ctx.writeArtifact(outputTree.genericSft(file), toJsonl(prepared));
-    const lines = prepared.map((c) => completionLine(c, template, settings.template_kwargs));
+    const lines = await mapInSlices(prepared, (c) => completionLine(c, template, settings.template_kwargs));
     out.push({ repo: snapshot.repo, file, target, rows: drawn.length, tokens, lines });
   }
   return out;

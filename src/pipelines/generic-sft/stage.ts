@@ -4,7 +4,7 @@
  * earlier run) through the datasets port. Needs nothing, so downloads overlap the LLM stages. A dataset the hub
  * refuses (unknown repo, no access, no train split) is dropped with the hub's reason, and the stage then fails
  * naming every such repo: a mix silently missing a dataset would train a different model than configured. The
- * mixing itself needs the domain SFT's size, so the assembly does it (`mix.ts`).
+ * mixing itself needs the domain SFT's size, so stage `sft_mix` does it (`mix.ts`).
  */
 import { z } from 'zod';
 import type { DatasetSnapshot } from '../datasets-port.ts';

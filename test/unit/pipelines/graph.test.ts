@@ -41,20 +41,12 @@ describe('buildStageGraph', () => {
       ['rag_data', ['pdf_cleaning']],
       ['correction', ['pdf_cleaning']],
       ['generic_sft', []],
+      ['pretraining_files', ['pdf_cleaning', 'representation_variation', 'inferred_facts']],
       [
-        'assembly',
-        [
-          'representation_variation',
-          'inferred_facts',
-          ...factual(0),
-          ...factual(1),
-          'thought_rewrite/0',
-          'thought_rewrite/1',
-          'rag_data',
-          'correction',
-          'generic_sft',
-        ],
+        'sft_mix',
+        ['pdf_cleaning', ...factual(0), ...factual(1), 'thought_rewrite/0', 'thought_rewrite/1', 'generic_sft'],
       ],
+      ['assembly', ['pretraining_files', 'sft_mix', 'correction', 'rag_data']],
       ['training_configs', ['assembly']],
     ]);
     expect(nodes.find((n) => n.name === 'factual_sft/negative/1')?.params).toEqual({ style: 'negative', index: 1 });
