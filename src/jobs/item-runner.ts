@@ -8,7 +8,6 @@ import { type CompositionConfig, maxDropFractionFor } from '../config/compositio
 import { appendEvent } from '../db/queries/run-events.ts';
 import {
   getItem,
-  getItemWithRun,
   hasPending,
   itemCountsByStage,
   recordItemAttemptError,
@@ -23,6 +22,7 @@ import { isItemStage, type LlmSection, type ProcessContext } from '../pipelines/
 import type { LlmPort } from '../pipelines/step.ts';
 import { guardCalls, RunGate, RunPausedError, RunSpend } from './call-guard.ts';
 import { datasetsOfRun } from './hub-datasets.ts';
+import { ItemBatches } from './item-batches.ts';
 import { type ItemPayload, jobs } from './job-definitions.ts';
 import { type JobMetrics, noJobMetrics } from './metrics.ts';
 import { certainLoss } from './outcome.ts';
@@ -83,16 +83,18 @@ export class ItemRunner {
   ) {
     this.spend = new RunSpend(deps.db);
     this.progress = new ProgressEvents(deps.db);
+    this.batches = new ItemBatches(deps.db);
     this.gate = new RunGate(async (runId) => (await getRunById(deps.db, runId))?.status === 'paused');
   }
 
   private readonly spend: RunSpend;
   private readonly gate: RunGate;
   private readonly progress: ProgressEvents;
+  private readonly batches: ItemBatches;
 
   async run(data: ItemPayload, signal: AbortSignal): Promise<void> {
     const { db } = this.deps;
-    const loaded = await getItemWithRun(db, data.runId, data.stage, data.key);
+    const loaded = await this.batches.read(data);
     if (loaded?.item.state !== 'pending' || loaded.run.status !== 'running') return;
     const { item, run, stage } = loaded;
     const definition = this.registry.get(stage.kind);
@@ -156,12 +158,10 @@ export class ItemRunner {
     // The job was given up while the stage worked (cancel, or a killed worker): its lease may already be another
     // worker's, so this result is not recorded.
     if (signal.aborted) throw signal.reason ?? new Error('aborted');
-    const recorded = await recordItemOutcome(
-      db,
-      data.runId,
-      data.stage,
-      data.key,
-      result.state === 'done' ? { state: 'done', output: result.output } : { state: 'dropped', reason: result.reason },
+    const { recorded, stageSettled } = await this.batches.settle(
+      result.state === 'done'
+        ? { ...data, state: 'done', output: result.output }
+        : { ...data, state: 'dropped', reason: result.reason },
     );
     if (recorded) this.metrics.itemSettled(stage.kind, result.state);
     if (recorded && result.state === 'dropped') {
@@ -169,6 +169,7 @@ export class ItemRunner {
     }
     await this.afterSettle(
       data,
+      stageSettled,
       result.state === 'dropped' ? { kind: stage.kind, config: runConfig.config } : undefined,
     );
   }
@@ -197,28 +198,36 @@ export class ItemRunner {
       const run = await getRunById(this.deps.db, data.runId);
       if (run && stage) {
         const { config } = await getConfigForRun(this.deps, run);
-        await this.afterSettle(data, { kind: stage.kind, config });
+        await this.afterSettle(data, await this.stageSettled(data), { kind: stage.kind, config });
         return;
       }
     }
-    await this.afterSettle(data);
+    await this.afterSettle(data, await this.stageSettled(data));
+  }
+
+  private async stageSettled(data: ItemPayload): Promise<boolean> {
+    return !(await hasPending(this.deps.db, data.runId, data.stage));
   }
 
   /**
    * Asks for an advance when the stage's last item settled, or when a lost item (dropped, failed) pushed the stage's
    * losses past what `max_drop_fraction` allows, so the orchestrator stops it early.
    */
-  private async afterSettle(data: ItemPayload, lost?: { kind: string; config: CompositionConfig }): Promise<void> {
+  private async afterSettle(
+    data: ItemPayload,
+    stageSettled: boolean,
+    lost?: { kind: string; config: CompositionConfig },
+  ): Promise<void> {
     const { db } = this.deps;
+    // The advance first: a progress event may compute the whole run's status, and the next stage should not wait.
+    if (stageSettled) {
+      await this.queue.send(jobs.advanceRun, { runId: data.runId });
+      this.onAdvanceSent();
+    }
     await this.progress
       .settled(data.runId)
       .catch((error) => this.log.warn({ runId: data.runId, err: errorMessage(error) }, 'progress event failed'));
-    if (!(await hasPending(db, data.runId, data.stage))) {
-      await this.queue.send(jobs.advanceRun, { runId: data.runId });
-      this.onAdvanceSent();
-      return;
-    }
-    if (!lost) return;
+    if (stageSettled || !lost) return;
     const counts = (await itemCountsByStage(db, data.runId, data.stage)).get(data.stage);
     if (certainLoss(data.stage, counts, maxDropFractionFor(lost.config, lost.kind))) {
       await this.queue.send(jobs.advanceRun, { runId: data.runId });

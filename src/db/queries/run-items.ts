@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import { type Db, queryRows } from '../client.ts';
 import { type ItemState, runItems, runStages, runs } from '../schema/index.ts';
 
 export interface NewItem {
@@ -41,6 +41,22 @@ export async function insertItems(
 export async function getItemWithRun(db: Db, runId: string, stage: string, key: string) {
   const [row] = await hotStatements(db).itemWithRun.execute({ runId, stage, key });
   return row;
+}
+
+/** An item by its identity: run, stage and key. */
+export interface ItemRef {
+  runId: string;
+  stage: string;
+  key: string;
+}
+
+/**
+ * Many items with their runs and stages, in one round trip (the items a worker took up together); items that do not
+ * exist are absent.
+ */
+export async function getItemsWithRun(db: Db, refs: readonly ItemRef[]) {
+  if (refs.length === 0) return [];
+  return hotStatements(db).itemsWithRun.execute(refColumns(refs));
 }
 
 export async function getItem(db: Db, runId: string, stage: string, key: string) {
@@ -96,6 +112,65 @@ export async function recordItemOutcome(
   return rows.length > 0;
 }
 
+export interface ItemOutcome extends ItemRef {
+  state: Exclude<ItemState, 'pending'>;
+  output?: unknown;
+  reason?: string | undefined;
+}
+
+/**
+ * Records many items' outcomes in one statement, each exactly once as `recordItemOutcome` does. Returns the items
+ * this call recorded (those still pending until now). An item given twice is recorded from its first entry.
+ */
+export async function recordItemOutcomes(db: Db, outcomes: readonly ItemOutcome[]): Promise<ItemRef[]> {
+  const byRef = new Map<string, ItemOutcome>();
+  for (const o of outcomes) if (!byRef.has(refId(o))) byRef.set(refId(o), o);
+  const first = [...byRef.values()];
+  if (first.length === 0) return [];
+  return queryRows<ItemRef>(
+    db,
+    sql`
+    update ${runItems} i
+    set state = o.state, output = o.output::jsonb, reason = o.reason, attempts = i.attempts + 1, updated_at = now()
+    from unnest(
+      ${sql.param(first.map((o) => o.runId))}::text[], ${sql.param(first.map((o) => o.stage))}::text[],
+      ${sql.param(first.map((o) => o.key))}::text[], ${sql.param(first.map((o) => o.state))}::text[],
+      ${sql.param(first.map((o) => (o.output === undefined || o.output === null ? null : JSON.stringify(o.output))))}::text[],
+      ${sql.param(first.map((o) => o.reason ?? null))}::text[]
+    ) as o(run_id, stage, key, state, output, reason)
+    where i.run_id = o.run_id and i.stage = o.stage and i.key = o.key and i.state = 'pending'
+    returning i.run_id as "runId", i.stage, i.key`,
+  );
+}
+
+/** Which of these stages (run and stage name) still have a pending item, in one round trip. */
+export async function stagesWithPending(
+  db: Db,
+  stages: ReadonlyArray<{ runId: string; stage: string }>,
+): Promise<Array<{ runId: string; stage: string }>> {
+  const distinct = [...new Map(stages.map((s) => [JSON.stringify([s.runId, s.stage]), s])).values()];
+  if (distinct.length === 0) return [];
+  return queryRows<{ runId: string; stage: string }>(
+    db,
+    sql`
+    select s.run_id as "runId", s.stage
+    from unnest(${sql.param(distinct.map((s) => s.runId))}::text[], ${sql.param(distinct.map((s) => s.stage))}::text[])
+      as s(run_id, stage)
+    where exists (
+      select 1 from ${runItems} i where i.run_id = s.run_id and i.stage = s.stage and i.state = 'pending'
+    )`,
+  );
+}
+
+/** An item's identity as one string (a map key). */
+export const refId = (ref: ItemRef) => JSON.stringify([ref.runId, ref.stage, ref.key]);
+
+const refColumns = (refs: readonly ItemRef[]) => ({
+  runIds: refs.map((r) => r.runId),
+  stages: refs.map((r) => r.stage),
+  keys: refs.map((r) => r.key),
+});
+
 /** Keeps a pending item's last error and attempt count, so the dead-letter record can say what went wrong. */
 export async function recordItemAttemptError(
   db: Db,
@@ -137,6 +212,15 @@ function prepareHotStatements(db: Db) {
       .innerJoin(runs, eq(runs.id, runItems.runId))
       .innerJoin(runStages, and(eq(runStages.runId, runItems.runId), eq(runStages.name, runItems.stage)))
       .where(and(eq(runItems.runId, runId), eq(runItems.stage, stage), eq(runItems.key, sql.placeholder('key'))))
+      .prepare(UNNAMED),
+    itemsWithRun: db
+      .select({ item: runItems, run: runs, stage: runStages })
+      .from(runItems)
+      .innerJoin(runs, eq(runs.id, runItems.runId))
+      .innerJoin(runStages, and(eq(runStages.runId, runItems.runId), eq(runStages.name, runItems.stage)))
+      .where(
+        sql`(${runItems.runId}, ${runItems.stage}, ${runItems.key}) in (select * from unnest(${sql.placeholder('runIds')}::text[], ${sql.placeholder('stages')}::text[], ${sql.placeholder('keys')}::text[]))`,
+      )
       .prepare(UNNAMED),
     stageHasPending: db
       .select({ key: runItems.key })
