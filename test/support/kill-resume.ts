@@ -184,26 +184,35 @@ export async function killAndResume(options: {
   const runId = await startRun();
   let answeredBeforeKill: Record<string, number> = {};
   for (const [i, underWay] of options.moments.entries()) {
-    const reached = await waitFor(
-      async () => {
-        const s = await status(runId);
-        if (s && TERMINAL_RUN_STATUSES.includes(s.status)) return 'ended';
-        if (s === undefined || !underWay(s)) return undefined;
-        // A kill must interrupt paid work, or "nothing answered is asked again" proves nothing about it: under load
-        // the run's first stages (ingest, cleaning of a text document) can carry it past a moment before the model
-        // has answered anything.
-        const answered = Object.keys((await llm.counters()).answeredBodies).length;
-        return answered > Object.keys(answeredBeforeKill).length ? 'reached' : undefined;
-      },
-      { what: `${options.what} (kill ${i + 1})`, timeoutMs: 60_000 },
-    ).catch(async (error) => {
-      console.log(JSON.stringify(await status(runId), null, 1), options.diagnostics());
-      throw error;
-    });
+    let reached: 'reached' | 'ended';
+    const giveUpAt = Date.now() + 120_000;
+    for (;;) {
+      if (Date.now() > giveUpAt) throw new Error(`${options.what} (kill ${i + 1}): no model call in flight to kill`);
+      reached = await waitFor(
+        async () => {
+          const s = await status(runId);
+          if (s && TERMINAL_RUN_STATUSES.includes(s.status)) return 'ended';
+          if (s === undefined || !underWay(s)) return undefined;
+          // A kill must interrupt paid work, or "nothing answered is asked again" proves nothing about it: under
+          // load the run's first stages (ingest, cleaning of a text document) can carry it past a moment before the
+          // model has answered anything.
+          const answered = Object.keys((await llm.counters()).answeredBodies).length;
+          return answered > Object.keys(answeredBeforeKill).length ? 'reached' : undefined;
+        },
+        { what: `${options.what} (kill ${i + 1})`, timeoutMs: 60_000 },
+      ).catch(async (error) => {
+        console.log(JSON.stringify(await status(runId), null, 1), options.diagnostics());
+        throw error;
+      });
+      if (reached === 'ended') break;
+      // Freeze the model (new requests hang), let answers already on the wire reach the worker. Calls hanging now
+      // are the paid work the kill interrupts; with none (near the end only files are left to write), not yet.
+      await llm.setOptions({ hangRate: 1 });
+      await new Promise((r) => setTimeout(r, 1000));
+      if ((await llm.counters()).inFlight > 0) break;
+      await llm.setOptions({ hangRate: 0 });
+    }
     if (reached === 'ended') break;
-    // Freeze the model (new requests hang), let answers already on the wire reach the worker, then kill it.
-    await llm.setOptions({ hangRate: 1 });
-    await new Promise((r) => setTimeout(r, 1000));
     await options.kill();
     const snapshot = { ...(await llm.counters()).answeredBodies };
     expect(Object.keys(snapshot).length).toBeGreaterThan(0);
