@@ -59,6 +59,9 @@ const NEIGHBOURS: ReadonlyMap<string, string> = (() => {
   return map;
 })();
 
+/** Whether the character is a key with neighbours (what `keyNeighbours` would list), without building the list. */
+const hasNeighbours = (char: string) => NEIGHBOURS.has(char.toLowerCase());
+
 export function keyNeighbours(char: string): string[] {
   const near = NEIGHBOURS.get(char.toLowerCase());
   if (!near) return [];
@@ -78,7 +81,7 @@ function keyTypos(text: string, random: Random, o: KeyboardNoiseOptions): string
   const tokens = [...text.matchAll(TOKEN)];
   const eligible = tokens.filter((t) => {
     const chars = [...t[0]];
-    return chars.length >= o.minWordLength && !/\p{N}/u.test(t[0]) && chars.some((c) => keyNeighbours(c).length > 0);
+    return chars.length >= o.minWordLength && !/\p{N}/u.test(t[0]) && chars.some(hasNeighbours);
   });
   const wordCount = Math.min(eligible.length, clamp(Math.ceil(o.wordShare * tokens.length), o.minWords, o.maxWords));
   const chosen = random
@@ -96,7 +99,7 @@ function keyTypos(text: string, random: Random, o: KeyboardNoiseOptions): string
 
 function typoWord(word: string, random: Random, o: KeyboardNoiseOptions): string {
   const chars = [...word];
-  const mappable = chars.flatMap((c, i) => (keyNeighbours(c).length > 0 ? [i] : []));
+  const mappable = chars.flatMap((c, i) => (hasNeighbours(c) ? [i] : []));
   const count = Math.min(mappable.length, clamp(Math.ceil(o.charShare * chars.length), o.minChars, o.maxChars));
   for (const i of random.shuffle(mappable).slice(0, count)) {
     chars[i] = random.pick(keyNeighbours(chars[i] as string));
@@ -111,13 +114,41 @@ function typoWord(word: string, random: Random, o: KeyboardNoiseOptions): string
  */
 export function typingErrors(text: string, random: Random, share: number): string {
   if (share <= 0) return text; // disabled (tests, or a config that wants typos only)
-  const chars = [...text];
-  const spaces = chars.flatMap((c, i) => (c === ' ' ? [i] : []));
+  // Where each code point starts (in UTF-16 units), and which code points are spaces: positions count code points.
+  const starts: number[] = [];
+  const spaces: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 32) spaces.push(starts.length);
+    starts.push(i);
+    if (isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+  }
   if (spaces.length === 0) return text;
   const removeCount = Math.max(1, Math.round(share * spaces.length));
   const removed = new Set(random.shuffle(spaces).slice(0, removeCount));
-  const kept = chars.filter((_, i) => !removed.has(i));
-  const inserts = Array.from({ length: Math.floor(removeCount / 2) }, () => random.int(0, kept.length));
-  for (const position of inserts.sort((a, b) => b - a)) kept.splice(position, 0, ' ');
-  return kept.join('');
+  const keptLength = starts.length - removed.size;
+  // A space goes before the kept code point at each drawn position (at the end for keptLength).
+  const inserts = Array.from({ length: Math.floor(removeCount / 2) }, () => random.int(0, keptLength)).sort(
+    (a, b) => a - b,
+  );
+  let out = '';
+  let from = 0; // start of the text not yet copied
+  let kept = 0;
+  let next = 0;
+  for (let p = 0; p < starts.length; p++) {
+    const at = starts[p] as number;
+    if (removed.has(p)) {
+      out += text.slice(from, at);
+      from = at + 1;
+      continue;
+    }
+    for (; next < inserts.length && inserts[next] === kept; next++) {
+      out += `${text.slice(from, at)} `;
+      from = at;
+    }
+    kept++;
+  }
+  return out + text.slice(from) + ' '.repeat(inserts.length - next);
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;

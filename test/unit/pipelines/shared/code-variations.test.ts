@@ -121,6 +121,33 @@ describe('keyboard augmentation', () => {
     expect(typingErrors('nospaces', random(), 0.05)).toBe('nospaces');
   });
 
+  it('typing errors are what deleting the drawn spaces, then splicing spaces in from the last position, gives', () => {
+    // The definition, on code points; the implementation walks the string instead of splicing arrays.
+    const reference = (text: string, r: ReturnType<typeof seededRandom>, share: number) => {
+      const chars = [...text];
+      const spaces = chars.flatMap((c, i) => (c === ' ' ? [i] : []));
+      if (spaces.length === 0) return text;
+      const removeCount = Math.max(1, Math.round(share * spaces.length));
+      const removed = new Set(r.shuffle(spaces).slice(0, removeCount));
+      const kept = chars.filter((_, i) => !removed.has(i));
+      const inserts = Array.from({ length: Math.floor(removeCount / 2) }, () => r.int(0, kept.length));
+      for (const position of inserts.sort((a, b) => b - a)) kept.splice(position, 0, ' ');
+      return kept.join('');
+    };
+    const texts = [
+      'the quick brown fox jumps over the lazy dog '.repeat(20),
+      '🦉 owl  and\u00a0🦊 fox \ud800 lone high, lone low \udc00 end '.repeat(15),
+      ' leading and trailing spaces ',
+    ];
+    for (const text of texts) {
+      for (const seed of ['1', '2', '3', '4', '5']) {
+        for (const share of [0.05, 0.3, 1]) {
+          expect(typingErrors(text, seededRandom(seed), share)).toBe(reference(text, seededRandom(seed), share));
+        }
+      }
+    }
+  });
+
   it('never splits a surrogate pair', () => {
     const text =
       '🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉 🦉';
