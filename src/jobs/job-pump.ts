@@ -35,6 +35,13 @@ export function handlerFor<Payload>(
 /** How long a finished job waits for others to be marked complete with it. */
 const COMPLETE_WINDOW_MS = 25;
 
+/**
+ * A full pump fetches again once this many of its slots are free (fewer for a small pump), not at every job's end:
+ * refilling job by job cost a fetch per queue per finished job while a run's items outnumbered the slots (~1,000 of a
+ * run's 1,650 fetches), and a worker holding a few dozen jobs fewer of a thousand changes nothing for the LLM calls.
+ */
+const REFILL_BATCH = 50;
+
 export interface PumpLogger {
   error(obj: object, msg?: string): void;
 }
@@ -45,7 +52,11 @@ export class JobPump {
   private wakeUp: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
-  private idleDelayMs = 50;
+  private idleDelayMs: number;
+  /** Queues known to have work: woken for, or whose last fetch came back full. */
+  private readonly due = new Set<string>();
+  /** Free slots that wake a full pump to fetch again. */
+  private readonly refillRoom: number;
   private abandoned = false;
   /** Finished jobs not yet marked complete, by queue: sent together every COMPLETE_WINDOW_MS. */
   private readonly finished = new Map<string, string[]>();
@@ -58,11 +69,16 @@ export class JobPump {
     private readonly options: {
       capacity: number;
       heartbeatSeconds: number;
+      /** The idle poll's interval: from the first (default 50 ms), doubled while polls find nothing, up to the max. */
+      minIdleDelayMs?: number;
       maxIdleDelayMs?: number;
       log: PumpLogger;
       metrics?: JobMetrics;
     },
-  ) {}
+  ) {
+    this.refillRoom = Math.max(1, Math.min(REFILL_BATCH, Math.floor(options.capacity / 8)));
+    this.idleDelayMs = options.minIdleDelayMs ?? 50;
+  }
 
   get activeJobs(): number {
     return this.inFlight.size;
@@ -76,45 +92,60 @@ export class JobPump {
     this.loop = this.run();
   }
 
-  /** Called when this process enqueued work, so it need not wait for the next poll. */
-  wake(): void {
-    this.idleDelayMs = 50;
+  /**
+   * Called when this process enqueued work, so it need not wait for the next poll: on `queue` alone when given (the
+   * next round asks that queue only), else on every queue.
+   */
+  wake(queue?: string): void {
+    if (queue === undefined) for (const reg of this.registrations) this.due.add(reg.queue);
+    else this.due.add(queue);
     this.wakeUp?.();
   }
 
+  /**
+   * Rounds of fetches: each asks the queues known to have work (woken for, or whose last fetch came back full), and
+   * every queue on the first round and on each idle poll (jobs sent by other processes, retries coming due). Asking
+   * every queue at every wake cost a statement per queue: the control pump alone has eleven, and was woken at every
+   * stage's end, then polled all of them at 50, 100, 200 … ms (~650 of a run's 1,650 fetches).
+   */
   private async run(): Promise<void> {
     let next = 0;
+    let pollAll = true;
     while (this.running) {
-      const free = this.options.capacity - this.inFlight.size;
       let fetched = 0;
-      if (free > 0) {
+      const count = this.registrations.length;
+      for (let i = 0; i < count && this.inFlight.size < this.options.capacity; i++) {
         // Round-robin over queues so one busy stage kind cannot starve another.
-        for (let i = 0; i < this.registrations.length && this.inFlight.size < this.options.capacity; i++) {
-          const reg = this.registrations[(next + i) % this.registrations.length] as PumpRegistration;
-          const room = this.options.capacity - this.inFlight.size;
-          let jobs: Job<unknown>[] = [];
-          try {
-            jobs = await this.queue.fetch(reg.queue, Math.min(room, 50));
-          } catch (error) {
-            this.options.log.error({ err: error, queue: reg.queue }, 'fetching jobs failed');
-          }
-          for (const job of jobs) this.launch(reg, job);
-          fetched += jobs.length;
+        const reg = this.registrations[(next + i) % count] as PumpRegistration;
+        if (!pollAll && !this.due.has(reg.queue)) continue;
+        const want = Math.min(this.options.capacity - this.inFlight.size, 50);
+        // Not due once asked, unless the answer is full or a wake for it comes while the fetch is out (the fetch may
+        // have missed the job that wake is about).
+        this.due.delete(reg.queue);
+        let jobs: Job<unknown>[] = [];
+        try {
+          jobs = await this.queue.fetch(reg.queue, want);
+        } catch (error) {
+          this.options.log.error({ err: error, queue: reg.queue }, 'fetching jobs failed');
         }
-        next = (next + 1) % Math.max(1, this.registrations.length);
+        if (jobs.length >= want) this.due.add(reg.queue);
+        for (const job of jobs) this.launch(reg, job);
+        fetched += jobs.length;
       }
-      if (fetched > 0 && this.inFlight.size < this.options.capacity) {
-        this.idleDelayMs = 50;
-        continue;
+      next = (next + 1) % Math.max(1, count);
+      if (pollAll) {
+        const { minIdleDelayMs = 50, maxIdleDelayMs = 1000 } = this.options;
+        this.idleDelayMs = fetched > 0 ? minIdleDelayMs : Math.min(this.idleDelayMs * 2, maxIdleDelayMs);
       }
-      // Nothing to fetch, or full: sleep until a slot frees, we enqueue something, or the idle poll comes round.
-      const delay = this.inFlight.size >= this.options.capacity ? 60_000 : this.idleDelayMs;
-      if (fetched === 0) this.idleDelayMs = Math.min(this.idleDelayMs * 2, this.options.maxIdleDelayMs ?? 1000);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+      pollAll = false;
+      if (this.due.size > 0 && this.inFlight.size < this.options.capacity) continue;
+      // Nothing due, or full: sleep until a queue is woken, enough slots free, or the idle poll comes round.
+      const full = this.inFlight.size >= this.options.capacity;
+      pollAll = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(!full), full ? 60_000 : this.idleDelayMs);
         this.wakeUp = () => {
           clearTimeout(timer);
-          resolve();
+          resolve(false);
         };
       });
       this.wakeUp = undefined;
@@ -140,10 +171,11 @@ export class JobPump {
           this.options.log.error({ err: e, queue: reg.queue, jobId: job.id }, 'could not record a job failure');
         });
       } finally {
-        const wasFull = this.inFlight.size >= this.options.capacity;
+        const room = this.options.capacity - this.inFlight.size;
         this.inFlight.delete(job.id);
-        // A freed slot matters to the loop only when it was waiting for one; otherwise it polls or is woken by new work.
-        if (wasFull) this.wakeUp?.();
+        // Freed slots matter to the loop only when it waits for room (it slept full): it is woken once enough are free.
+        // Otherwise it polls, or is woken by new work.
+        if (room < this.refillRoom && room + 1 >= this.refillRoom) this.wakeUp?.();
       }
     })();
   }

@@ -45,7 +45,8 @@ export class Orchestrator {
     private readonly deps: StageDeps,
     private readonly queue: JobQueue,
     private readonly registry: StageRegistry,
-    private readonly onEnqueued: () => void = () => {},
+    /** Told of jobs this orchestrator sent: to one queue (its name), or to several (none given). */
+    private readonly onEnqueued: (queue?: string) => void = () => {},
   ) {}
 
   async advance(runId: string): Promise<void> {
@@ -194,7 +195,7 @@ export class Orchestrator {
         jobs.stageItem(stage.kind),
         pending.map((key) => ({ runId: run.id, stage: stage.name, key })),
       );
-      this.onEnqueued();
+      this.onEnqueued(jobs.stageItem(stage.kind).queue);
     }
     return count;
   }

@@ -46,9 +46,11 @@ export class Worker {
     private readonly log: ItemLogger,
     private readonly options: WorkerOptions = {},
   ) {
-    this.orchestrator = new Orchestrator(deps, queue, registry, () => this.items.wake());
+    this.orchestrator = new Orchestrator(deps, queue, registry, (sentTo) => this.items.wake(sentTo));
     // A stage's last item asks for an advance: the control pump takes it at once rather than at its next poll.
-    const runner = new ItemRunner(deps, queue, registry, llmFor, log, options.metrics, () => this.control.wake());
+    const runner = new ItemRunner(deps, queue, registry, llmFor, log, options.metrics, () =>
+      this.control.wake(jobs.advanceRun.queue),
+    );
     this.stageItems = new StageItemHandler(deps.db, runner, log);
     const heartbeatSeconds = deps.settings.jobHeartbeatSeconds;
     this.items = new JobPump(
@@ -85,7 +87,7 @@ export class Worker {
     const sweep = async () => {
       try {
         for (const run of await runsInProgress(this.deps.db)) await this.queue.send(jobs.advanceRun, { runId: run.id });
-        this.control.wake();
+        this.control.wake(jobs.advanceRun.queue);
       } catch (error) {
         this.log.error({ err: errorMessage(error) }, 'sweep failed');
       }

@@ -73,4 +73,64 @@ describe('the job pump', () => {
     expect(after.filter((s) => s === 'completed').length).toBe(marked);
     expect(after.filter((s) => s === 'active').length).toBe(5 - marked);
   });
+
+  describe('woken for one queue', () => {
+    const OTHER = 'pump-test-other';
+    // Idle polls an hour apart: only wakes bring work in, so a lost wake shows as a job never handled.
+    const noIdlePolls = { minIdleDelayMs: 3_600_000, maxIdleDelayMs: 3_600_000 };
+
+    async function twoQueues() {
+      const q = await setUp(0);
+      await q.boss.createQueue(OTHER, { retryLimit: 0, heartbeatSeconds: 30 });
+      const handled: string[] = [];
+      const registrations: PumpRegistration[] = [QUEUE, OTHER].map((name) => ({
+        queue: name,
+        handle: async () => {
+          handled.push(name);
+        },
+      }));
+      const fetches: string[] = [];
+      const fetch = q.fetch.bind(q);
+      return { q, handled, registrations, fetches, fetch };
+    }
+
+    it('asks that queue only, not every queue', async () => {
+      const { q, handled, registrations, fetches, fetch } = await twoQueues();
+      vi.spyOn(q, 'fetch').mockImplementation(async (name, count) => {
+        fetches.push(name);
+        return fetch(name, count);
+      });
+      const pump = new JobPump(q, registrations, { capacity: 8, heartbeatSeconds: 30, log: console, ...noIdlePolls });
+      pump.start();
+      // The first round asks every queue.
+      await vi.waitFor(() => expect(fetches).toEqual(expect.arrayContaining([QUEUE, OTHER])), { interval: 5 });
+      const before = fetches.length;
+      await q.boss.insert(OTHER, [{ data: {} }]);
+      pump.wake(OTHER);
+      await vi.waitFor(() => expect(handled).toEqual([OTHER]), { timeout: 30_000, interval: 5 });
+      await pump.stop(1000);
+      expect(fetches.slice(before).every((name) => name === OTHER)).toBe(true);
+    });
+
+    it('does not lose a wake that comes while that queue is being asked', async () => {
+      const { q, handled, registrations, fetch } = await twoQueues();
+      let pump: JobPump | undefined;
+      let armed = false;
+      vi.spyOn(q, 'fetch').mockImplementation(async (name, count) => {
+        const jobs = await fetch(name, count);
+        // The fetch found nothing; before the pump sees its answer, a job is sent and the pump woken for it.
+        if (armed && name === OTHER) {
+          armed = false;
+          await q.boss.insert(OTHER, [{ data: {} }]);
+          pump?.wake(OTHER);
+        }
+        return jobs;
+      });
+      pump = new JobPump(q, registrations, { capacity: 8, heartbeatSeconds: 30, log: console, ...noIdlePolls });
+      armed = true;
+      pump.start();
+      await vi.waitFor(() => expect(handled).toEqual([OTHER]), { timeout: 30_000, interval: 5 });
+      await pump.stop(1000);
+    });
+  });
 });
