@@ -13,6 +13,11 @@ import type { Job, JobQueue } from './queue.ts';
 
 export interface PumpRegistration {
   queue: string;
+  /**
+   * At most one active job per key (pg-boss policy `stately`): a job sent while its key's job is active waits for it,
+   * so once a job of this queue is marked complete the queue is asked again.
+   */
+  stately?: boolean;
   /** Checks the job's payload against its definition and runs the handler. */
   handle(job: Job<unknown>, signal: AbortSignal): Promise<void>;
 }
@@ -24,6 +29,7 @@ export function handlerFor<Payload>(
 ): PumpRegistration {
   return {
     queue: job.queue,
+    stately: job.singletonKey !== undefined,
     handle: async (received, signal) => {
       const payload = job.payload.safeParse(received.data);
       if (!payload.success) throw new Error(`malformed ${job.queue} payload: ${payload.error.message}`);
@@ -203,6 +209,7 @@ export class JobPump {
         await this.queue.complete(queue, ids).catch((error: unknown) => {
           this.options.log.error({ err: error, queue, jobs: ids.length }, 'could not mark jobs complete');
         });
+        if (this.registrations.some((r) => r.queue === queue && r.stately)) this.wake(queue);
       }
     });
     return this.flushing;

@@ -112,6 +112,33 @@ describe('the job pump', () => {
       expect(fetches.slice(before).every((name) => name === OTHER)).toBe(true);
     });
 
+    it('asks a stately queue again once a job of it is complete: a job of the same key waited for it', async () => {
+      const q = await setUp(0);
+      const STATELY = 'pump-test-stately';
+      await q.boss.createQueue(STATELY, { policy: 'stately', retryLimit: 0, heartbeatSeconds: 30 });
+      let release: () => void = () => {};
+      const handled: number[] = [];
+      const registration: PumpRegistration = {
+        queue: STATELY,
+        stately: true,
+        handle: async (job) => {
+          handled.push((job.data as { n: number }).n);
+          if (handled.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        },
+      };
+      const pump = new JobPump(q, [registration], { capacity: 4, heartbeatSeconds: 30, log: console, ...noIdlePolls });
+      pump.start();
+      await q.boss.send(STATELY, { n: 1 }, { singletonKey: 'run' });
+      pump.wake(STATELY);
+      await vi.waitFor(() => expect(handled).toEqual([1]), { timeout: 30_000, interval: 5 });
+      // Sent while the first is active: the queue holds it back until the first is complete.
+      await q.boss.send(STATELY, { n: 2 }, { singletonKey: 'run' });
+      pump.wake(STATELY);
+      release();
+      await vi.waitFor(() => expect(handled).toEqual([1, 2]), { timeout: 30_000, interval: 5 });
+      await pump.stop(1000);
+    });
+
     it('does not lose a wake that comes while that queue is being asked', async () => {
       const { q, handled, registrations, fetch } = await twoQueues();
       let pump: JobPump | undefined;
