@@ -21,4 +21,4 @@ EXPOSE 8080
 VOLUME ["/data"]
 # An API process answers on PORT; a worker-only process on METRICS_PORT (set it for workers).
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||process.env.PORT)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--import", "tsx", "src/main.ts"]

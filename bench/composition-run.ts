@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadSettings } from '../src/config/settings.ts';
+import { SERVICE_NODE_FLAGS } from '../src/process-flags.ts';
 import { startService } from '../src/service.ts';
 import { corpusText } from '../test/support/corpus.ts';
 import { spawnFakeLlm } from '../tools/fake-llm/remote.ts';
@@ -121,7 +122,7 @@ export async function runComposition(options: {
 /** A worker-only service process on the same DATABASE_URL and data directory. */
 async function spawnWorker(dataDir: string): Promise<ChildProcess> {
   if (!process.env.DATABASE_URL) throw new Error('a separate worker needs DATABASE_URL (PostgreSQL)');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'worker'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/main.ts', '--role', 'worker'], {
     cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -15,6 +15,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_FLAGS } from '../src/process-flags.ts';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { pretrainingConfigYaml } from '../test/support/pretraining-config.ts';
@@ -39,7 +40,7 @@ interface ServiceChild {
 async function startServiceChild(dataDir: string): Promise<ServiceChild> {
   const port = await freePort();
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: repoRoot,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],

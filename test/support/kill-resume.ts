@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { SERVICE_NODE_FLAGS } from '../../src/process-flags.ts';
 import type { FakeLlm } from '../../tools/fake-llm/server.ts';
 import { pretrainingConfigYaml } from './pretraining-config.ts';
 import { upload } from './upload.ts';
@@ -23,7 +24,7 @@ export interface ServiceProcess {
 }
 
 export async function startServiceProcess(args: string[], env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/main.ts', ...args], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
