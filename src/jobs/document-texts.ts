@@ -5,8 +5,11 @@
  * whole, nor in one string (which V8 caps at ~512 M characters).
  */
 import { Buffer } from 'node:buffer';
+import { createHash, type Hash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { ExtractedDocument } from '../ingest/extract/index.ts';
+import type { TextPiece } from '../ingest/extract/streamed.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import type { IngestedDocument, TextRef } from '../pipelines/stage.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -38,6 +41,50 @@ export function extractionBody(documents: readonly ExtractedDocument[]): { body:
     at += bytes + 1;
   }
   return { body: lines.join('\n'), index };
+}
+
+/** Characters the streamed JSONL gathers before handing them on: big writes, small strings. */
+const LINES_BATCH_CHARS = 1 << 16;
+
+/**
+ * extractionBody for documents that come a piece of text at a time: the same bytes, handed out in batches as the
+ * pieces come, and the same index, filled in as each document ends. A piece is escaped on its own, which gives the
+ * bytes of escaping its document whole: pieces never split a character.
+ */
+export async function* extractionLines(pieces: AsyncIterable<TextPiece>, index: IndexEntry[]): AsyncGenerator<string> {
+  let batch: string[] = [];
+  let batchChars = 0;
+  let at = 0;
+  let open: { start: number; hash: Hash; chars: number } | undefined;
+  const emit = (text: string) => {
+    batch.push(text);
+    batchChars += text.length;
+    at += Buffer.byteLength(text);
+  };
+  const close = () => {
+    if (!open) return;
+    emit('"}');
+    index.push({ start: open.start, end: at, sha256: open.hash.digest('hex'), chars: open.chars });
+    open = undefined;
+  };
+  for await (const piece of pieces) {
+    if (piece.first || !open) {
+      close();
+      if (index.length > 0) emit('\n');
+      open = { start: at, hash: createHash('sha256'), chars: 0 };
+      emit('{"text":"');
+    }
+    open.hash.update(piece.text);
+    open.chars += piece.text.length;
+    emit(JSON.stringify(piece.text).slice(1, -1));
+    if (batchChars >= LINES_BATCH_CHARS) {
+      yield batch.join('');
+      batch = [];
+      batchChars = 0;
+    }
+  }
+  close();
+  if (batch.length > 0) yield batch.join('');
 }
 
 /** The index of a JSONL body written before indexes existed (or whose index was lost). */
@@ -95,6 +142,15 @@ export async function documentsOfFile(
     chars: entry.chars,
     text: { kind: 'record', key: file.textBlobKey, start: entry.start, end: entry.end },
   }));
+}
+
+/**
+ * The texts of an extraction's documents in order, read through the JSONL once, a line at a time: a file of many
+ * documents is never in memory whole (one document is, while it is handed on).
+ */
+export async function* documentTexts(blobs: BlobStore, textBlobKey: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: blobs.stream(textBlobKey), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) if (line !== '') yield (JSON.parse(line) as ExtractedDocument).text;
 }
 
 /** A document's text, read from where its reference says. */

@@ -3,10 +3,19 @@
  * once per (file content, extractor version) as JSONL documents with an index beside it (jobs/document-texts.ts), so
  * re-runs and other projects reuse it.
  */
+import { Readable } from 'node:stream';
 import type { FileRow } from '../db/queries/files.ts';
 import { getFileById, recordExtraction } from '../db/queries/files.ts';
-import { EXTRACTOR_VERSION, type ExtractedDocument, extractText } from '../ingest/extract/index.ts';
-import { extractionBody, indexKeyOf } from './document-texts.ts';
+import { EXTRACTOR_VERSION, type ExtractionStats, extractText } from '../ingest/extract/index.ts';
+import {
+  ExtractionRefused,
+  isStreamedFormat,
+  type StreamedFormat,
+  type StreamedSummary,
+  streamDocuments,
+} from '../ingest/extract/streamed.ts';
+import type { DocumentFormat } from '../ingest/format.ts';
+import { extractionBody, extractionLines, type IndexEntry, indexKeyOf } from './document-texts.ts';
 import type { StageDeps } from './stage-deps.ts';
 
 export type ExtractionOutcome =
@@ -31,39 +40,67 @@ export async function extractFile(deps: StageDeps, fileId: string): Promise<Extr
       };
     }
   }
-  const bytes = await deps.blobs.get(file.blobKey);
-  const result = await extractText(bytes, file.format as Parameters<typeof extractText>[1], {
-    maxChars: deps.settings.maxExtractedChars,
-  });
-  if (!result.ok) {
+  const format = file.format as DocumentFormat;
+  const key = textBlobKeyFor(file);
+  const written = isStreamedFormat(format)
+    ? await writeStreamed(deps, file.blobKey, format, key)
+    : await writeWhole(deps, file.blobKey, format, key);
+  if (!written.ok) {
     await recordExtraction(deps.db, file.id, {
       status: 'failed',
-      error: result.error,
+      error: written.error,
       extractorVersion: EXTRACTOR_VERSION,
     });
-    return { ok: false, error: result.error };
+    return written;
   }
-  const key = textBlobKeyFor(file);
-  // The documents, and beside them their index (byte ranges and digests), so runs pass documents by reference.
-  const { body, index } = extractionBody(result.documents);
-  await deps.blobs.put(key, body);
-  await deps.blobs.put(indexKeyOf(key), JSON.stringify(index));
-  const chars = result.documents.reduce((n, d) => n + d.text.length, 0);
+  // Beside the documents their index (byte ranges and digests), so runs pass documents by reference.
+  await deps.blobs.put(indexKeyOf(key), JSON.stringify(written.index));
   await recordExtraction(deps.db, file.id, {
     status: 'extracted',
     textBlobKey: key,
-    textChars: chars,
-    stats: { ...result.stats, records: result.documents.length },
+    textChars: written.chars,
+    stats: { ...written.stats, records: written.index.length },
     extractorVersion: EXTRACTOR_VERSION,
   });
-  return { ok: true, textBlobKey: key, chars, documents: result.documents.length };
+  return { ok: true, textBlobKey: key, chars: written.chars, documents: written.index.length };
 }
 
-export async function readExtractedDocuments(
-  deps: Pick<StageDeps, 'blobs'>,
-  textBlobKey: string,
-): Promise<ExtractedDocument[]> {
-  const body = (await deps.blobs.get(textBlobKey)).toString('utf8');
-  if (body.length === 0) return [];
-  return body.split('\n').map((line) => JSON.parse(line) as ExtractedDocument);
+type Written = { ok: true; index: IndexEntry[]; chars: number; stats: ExtractionStats } | { ok: false; error: string };
+
+/**
+ * Text, Markdown and JSON Lines go from the upload to the documents' JSONL a chunk at a time: a file of any size
+ * extracts in a few buffers' worth of memory, and a refused file leaves no JSONL behind (the write is abandoned).
+ */
+async function writeStreamed(
+  deps: Pick<StageDeps, 'blobs' | 'settings'>,
+  uploadKey: string,
+  format: StreamedFormat,
+  key: string,
+): Promise<Written> {
+  const summary: StreamedSummary = { stats: {}, documents: 0, chars: 0 };
+  const index: IndexEntry[] = [];
+  const pieces = streamDocuments(deps.blobs.stream(uploadKey), format, deps.settings.maxExtractedChars, summary);
+  try {
+    await deps.blobs.put(key, Readable.from(extractionLines(pieces, index)));
+  } catch (error) {
+    if (error instanceof ExtractionRefused) return { ok: false, error: error.message };
+    throw error;
+  }
+  return { ok: true, index, chars: summary.chars, stats: summary.stats };
+}
+
+/** PDF, DOCX and JSON arrays are parsed whole (their parsers take the whole file). */
+async function writeWhole(
+  deps: Pick<StageDeps, 'blobs' | 'settings'>,
+  uploadKey: string,
+  format: DocumentFormat,
+  key: string,
+): Promise<Written> {
+  const bytes = await deps.blobs.get(uploadKey);
+  const result = await extractText(bytes, format, { maxChars: deps.settings.maxExtractedChars });
+  if (!result.ok) return result;
+  const { body, index } = extractionBody(result.documents);
+  await deps.blobs.put(key, body);
+  const chars = result.documents.reduce((n, d) => n + d.text.length, 0);
+  return { ok: true, index, chars, stats: result.stats };
 }

@@ -4,14 +4,23 @@
  */
 import { errorMessage } from '../../lib/errors.ts';
 import type { ExtractionStats } from '../../lib/extraction-stats.ts';
-import { hasUtf16Bom } from '../encoding.ts';
 import type { DocumentFormat } from '../format.ts';
 import { extractDocx } from './docx.ts';
-import { type RecordCollector, readJsonArray, readJsonl } from './jsonl.ts';
+import { type RecordCollector, readJsonArray } from './jsonl.ts';
 
 export type { ExtractionStats };
 
 import { extractPdf } from './pdf.ts';
+import {
+  DocumentRules,
+  EMPTY_FILE_MESSAGE,
+  ExtractionRefused,
+  noRecordMessage,
+  overLimitMessage,
+  type StreamedFormat,
+  type StreamedSummary,
+  streamDocuments,
+} from './streamed.ts';
 import { decodeText } from './text.ts';
 import type { ZipLimits } from './zip-guard.ts';
 
@@ -39,50 +48,64 @@ export type ExtractionResult =
 
 const fail = (error: string): ExtractionResult => ({ ok: false, error });
 
-const overLimit = (maxChars: number) => fail(`extracted text exceeds the limit of ${maxChars} characters`);
+/** Slice size for reading an in-memory file: big enough to be fast, small enough to keep each decoded copy small. */
+const SLICE_BYTES = 1 << 20;
 
-/**
- * PostgreSQL text cannot hold U+0000, and no document means it: NULs become U+FFFD and are counted with the other
- * replaced characters.
- */
-function withoutNul(text: string): { text: string; nul: number } {
-  if (!text.includes('\u0000')) return { text, nul: 0 };
-  let nul = 0;
-  const cleaned = text.replace(/\u0000/g, () => {
-    nul++;
-    return '\uFFFD';
-  });
-  return { text: cleaned, nul };
+function* slices(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += SLICE_BYTES) yield bytes.subarray(at, at + SLICE_BYTES);
 }
 
+/** A front-to-back format read from memory: the streamed documents, each joined whole. */
+async function extractStreamed(bytes: Uint8Array, format: StreamedFormat, maxChars: number): Promise<ExtractionResult> {
+  const summary: StreamedSummary = { stats: {}, documents: 0, chars: 0 };
+  const documents: ExtractedDocument[] = [];
+  let pieces: string[] = [];
+  try {
+    for await (const piece of streamDocuments(slices(bytes), format, maxChars, summary)) {
+      if (piece.first && pieces.length > 0) {
+        documents.push({ text: pieces.join('') });
+        pieces = [];
+      }
+      pieces.push(piece.text);
+    }
+  } catch (error) {
+    if (error instanceof ExtractionRefused) return fail(error.message);
+    throw error;
+  }
+  if (pieces.length > 0) documents.push({ text: pieces.join('') });
+  return { ok: true, documents, stats: summary.stats };
+}
+
+/**
+ * The documents of a whole-file format (PDF, DOCX, a JSON array) under the same rules as the streamed ones: NULs
+ * become counted U+FFFD, the character limit holds, a file without text is refused.
+ */
 function finish(documents: ExtractedDocument[], stats: ExtractionStats, maxChars: number): ExtractionResult {
-  let chars = 0;
-  let nul = 0;
-  const cleaned = documents.map((d) => {
-    const r = withoutNul(d.text);
-    chars += r.text.length;
-    nul += r.nul;
-    return r.text === d.text ? d : { ...d, text: r.text };
-  });
-  if (chars > maxChars) return overLimit(maxChars);
-  if (cleaned.every((d) => d.text.trim() === '')) return fail('the file contains no text');
-  const replaced = (stats.replacedChars ?? 0) + nul;
+  const rules = new DocumentRules(maxChars);
+  let cleaned: ExtractedDocument[];
+  try {
+    cleaned = documents.map((d) => {
+      const text = rules.piece(d.text);
+      return text === d.text ? d : { ...d, text };
+    });
+    rules.end();
+  } catch (error) {
+    if (error instanceof ExtractionRefused) return fail(error.message);
+    throw error;
+  }
+  const replaced = (stats.replacedChars ?? 0) + rules.nul;
   return { ok: true, documents: cleaned, stats: replaced > 0 ? { ...stats, replacedChars: replaced } : stats };
 }
 
 function fromRecords(collector: RecordCollector, replacedChars: number, maxChars: number): ExtractionResult {
-  if (collector.overLimit) return overLimit(maxChars);
-  const stats: ExtractionStats = { records: collector.records.length };
+  if (collector.overLimit) return fail(overLimitMessage(maxChars));
+  const stats: ExtractionStats = { records: collector.accepted };
   if (collector.badLineCount > 0) {
     stats.badLineCount = collector.badLineCount;
     stats.badLines = collector.badLines;
   }
   if (replacedChars > 0) stats.replacedChars = replacedChars;
-  if (collector.records.length === 0) {
-    const first = collector.badLines[0];
-    const detail = first ? ` (${collector.badLineCount} bad; first at ${first.line}: ${first.reason})` : '';
-    return fail(`no record with a non-empty string "text" field${detail}`);
-  }
+  if (collector.accepted === 0) return fail(noRecordMessage(collector));
   return finish(collector.records, stats, maxChars);
 }
 
@@ -90,16 +113,9 @@ async function extract(bytes: Uint8Array, format: DocumentFormat, limits: Extrac
   const timeoutMs = limits.timeoutMs ?? DEFAULT_EXTRACT_TIMEOUT_MS;
   switch (format) {
     case 'txt':
-    case 'md': {
-      const { text, replacedChars } = decodeText(bytes);
-      return finish([{ text }], replacedChars > 0 ? { replacedChars } : {}, limits.maxChars);
-    }
-    case 'jsonl': {
-      // The line reader streams UTF-8; the rare UTF-16 file is converted first.
-      const utf8 = hasUtf16Bom(bytes) ? Buffer.from(decodeText(bytes).text, 'utf8') : bytes;
-      const { collector, replacedChars } = readJsonl(utf8, limits.maxChars);
-      return fromRecords(collector, replacedChars, limits.maxChars);
-    }
+    case 'md':
+    case 'jsonl':
+      return extractStreamed(bytes, format, limits.maxChars);
     case 'json': {
       const { text, replacedChars } = decodeText(bytes);
       const read = readJsonArray(text, limits.maxChars);
@@ -124,7 +140,7 @@ export async function extractText(
   format: DocumentFormat,
   limits: ExtractLimits,
 ): Promise<ExtractionResult> {
-  if (bytes.length === 0) return fail('file is empty');
+  if (bytes.length === 0) return fail(EMPTY_FILE_MESSAGE);
   try {
     return await extract(bytes, format, limits);
   } catch (error) {

@@ -17,7 +17,10 @@ export const MAX_BAD_LINE_DETAILS = 100;
 const MAX_REASON_CHARS = 160;
 
 export class RecordCollector {
+  /** Records accepted and not yet taken (a streaming reader takes them as it goes: `records.splice(0)`). */
   readonly records: TextRecord[] = [];
+  /** Records accepted in all. */
+  accepted = 0;
   readonly badLines: BadLine[] = [];
   badLineCount = 0;
   chars = 0;
@@ -51,6 +54,7 @@ export class RecordCollector {
       this.overLimit = true;
       return false;
     }
+    this.accepted++;
     this.records.push({ text });
     return true;
   }
@@ -150,19 +154,6 @@ function countReplacementBytes(bytes: Uint8Array): number {
   let n = 0;
   for (let at = buf.indexOf(REPLACEMENT_UTF8); at >= 0; at = buf.indexOf(REPLACEMENT_UTF8, at + 3)) n++;
   return n;
-}
-
-/** Slice size for reading an in-memory file: big enough to be fast, small enough to keep the decoded copy small. */
-const SLICE_BYTES = 1 << 20;
-
-export function readJsonl(bytes: Uint8Array, maxChars: number): { collector: RecordCollector; replacedChars: number } {
-  const collector = new RecordCollector(maxChars);
-  const reader = new JsonlReader(collector);
-  for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
-    if (!reader.write(bytes.subarray(at, at + SLICE_BYTES))) break;
-  }
-  reader.end();
-  return { collector, replacedChars: reader.replacedChars };
 }
 
 /** A `.json` file: an array of records, or a single record object. */

@@ -9,7 +9,8 @@ import { ingestStage } from '../../pipelines/ingest-stage.ts';
 import { outputTree } from '../../pipelines/output-tree.ts';
 import type { ItemStageDefinition } from '../../pipelines/stage.ts';
 import { outcome } from '../../pipelines/step.ts';
-import { extractFile, readExtractedDocuments } from '../extraction.ts';
+import { documentTexts } from '../document-texts.ts';
+import { extractFile } from '../extraction.ts';
 import type { StageDeps } from '../stage-deps.ts';
 
 export const IngestInputSchema = z.object({
@@ -54,10 +55,18 @@ export function createIngestStage(deps: StageDeps): ItemStageDefinition<IngestIn
       const outputs = await ctx.outputs();
       const report: Array<Record<string, unknown>> = [];
       for (const { output } of outputs) {
-        const documents = await readExtractedDocuments(deps, output.textBlobKey);
-        const text = documents.map((d) => d.text).join('\n\n');
         const siblings = outputs.filter((o) => o.output.sourceName === output.sourceName).map((o) => o.output.fileName);
-        await ctx.writeArtifact(outputTree.extractedText(output.sourceName, output.fileName, siblings), text);
+        // The file's documents, blank-line separated, written as they are read (never the whole file in memory).
+        const texts = documentTexts(deps.blobs, output.textBlobKey);
+        const text = async function* () {
+          let first = true;
+          for await (const documentText of texts) {
+            if (!first) yield '\n\n';
+            first = false;
+            yield documentText;
+          }
+        };
+        await ctx.writeArtifact(outputTree.extractedText(output.sourceName, output.fileName, siblings), text());
         report.push({
           file: output.fileName,
           source: output.sourceName,

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { SERVICE_NODE_FLAGS } from '../../../src/process-flags.ts';
 
 const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '[]') as string[];
+const entrypoint = JSON.parse(
+  /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '[]',
+) as string[];
 
 describe('the service process flags', () => {
   it('are passed by every npm script that starts the service or a bench of it', () => {
@@ -26,6 +28,7 @@ describe('the service process flags', () => {
 
   it('are flags this Node accepts', () => {
     // process.allowedNodeEnvironmentFlags lists the V8 flags Node takes on its command line and in NODE_OPTIONS.
-    for (const flag of SERVICE_NODE_FLAGS) expect(process.allowedNodeEnvironmentFlags.has(flag.split('=')[0] ?? '')).toBe(true);
+    for (const flag of SERVICE_NODE_FLAGS)
+      expect(process.allowedNodeEnvironmentFlags.has(flag.split('=')[0] ?? '')).toBe(true);
   });
 });
