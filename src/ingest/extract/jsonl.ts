@@ -4,6 +4,7 @@
  * line numbers and reasons instead of failing the file; only a file with no usable record at all fails.
  */
 import type { BadLine } from '../../lib/extraction-stats.ts';
+import { countChar, countReplacementBytes } from './text.ts';
 
 export type { BadLine };
 
@@ -125,7 +126,7 @@ export class JsonlReader {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       this.atStart = false;
     }
-    if (text.includes('\uFFFD')) this.replaced += countOf(text, '\uFFFD') - countReplacementBytes(bytes);
+    if (text.includes('\uFFFD')) this.replaced += countChar(text, '\uFFFD') - countReplacementBytes(bytes);
     let start = 0;
     for (;;) {
       const newline = text.indexOf('\n', start);
@@ -139,21 +140,6 @@ export class JsonlReader {
       start = newline + 1;
     }
   }
-}
-
-function countOf(text: string, char: string): number {
-  let n = 0;
-  for (let at = text.indexOf(char); at >= 0; at = text.indexOf(char, at + 1)) n++;
-  return n;
-}
-
-const REPLACEMENT_UTF8 = Buffer.from([0xef, 0xbf, 0xbd]);
-
-function countReplacementBytes(bytes: Uint8Array): number {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let n = 0;
-  for (let at = buf.indexOf(REPLACEMENT_UTF8); at >= 0; at = buf.indexOf(REPLACEMENT_UTF8, at + 3)) n++;
-  return n;
 }
 
 /** A `.json` file: an array of records, or a single record object. */
