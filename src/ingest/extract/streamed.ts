@@ -6,7 +6,7 @@
 import type { ExtractionStats } from '../../lib/extraction-stats.ts';
 import { hasUtf16Bom } from '../encoding.ts';
 import { JsonlReader, RecordCollector } from './jsonl.ts';
-import { TextStreamDecoder } from './text.ts';
+import { concatBytes, TextStreamDecoder } from './text.ts';
 
 export const streamedFormats = ['txt', 'md', 'jsonl'] as const;
 export type StreamedFormat = (typeof streamedFormats)[number];
@@ -76,11 +76,6 @@ export class DocumentRules {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  return Buffer.concat([a, b]);
-}
-
 /** A whole file's text, one document: its pieces as the decoder gives them. */
 async function* plainText(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -133,7 +128,7 @@ async function* jsonLines(
   for await (const chunk of chunks) {
     let bytes = chunk;
     if (head) {
-      bytes = concat(head, chunk);
+      bytes = concatBytes(head, chunk);
       if (bytes.length < 2) {
         head = bytes.slice();
         continue;

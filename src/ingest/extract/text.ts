@@ -59,7 +59,8 @@ function utf8Cut(bytes: Uint8Array): number {
   return start + sequenceLength(bytes[start] as number) <= bytes.length ? bytes.length : start;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+/** `a` then `b` in one array (`b` itself when `a` is empty). */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -97,7 +98,7 @@ export class TextStreamDecoder {
 
   write(chunk: Uint8Array): string {
     if (this.encoding === undefined) {
-      const head = concat(this.carry, chunk);
+      const head = concatBytes(this.carry, chunk);
       if (head.length < 2) {
         this.carry = head.slice();
         return '';
@@ -107,7 +108,7 @@ export class TextStreamDecoder {
       return this.write(head);
     }
     if (this.encoding !== 'utf-8') return this.text(this.utf16(chunk, false));
-    const bytes = concat(this.carry, chunk);
+    const bytes = concatBytes(this.carry, chunk);
     const cut = utf8Cut(bytes);
     // Copied: a stream may hand out views of a buffer it later reuses.
     this.carry = bytes.subarray(cut).slice();
