@@ -7,7 +7,7 @@
  */
 import { corpusAvailable } from '../test/support/corpus.ts';
 import { pretrainingConfigYaml } from '../test/support/pretraining-config.ts';
-import { runComposition } from './composition-run.ts';
+import { type CompositionRun, runComposition } from './composition-run.ts';
 
 const LATENCY_MS = 300;
 const LIMIT = 64;
@@ -48,22 +48,7 @@ export async function benchComposition(): Promise<void> {
     `efficiency       ${(idealMs / runMs).toFixed(3)} over the whole run (goal >= 0.90); ` +
       `${(idealMs / wallMs).toFixed(3)} as polled`,
   );
-  // Where the run lost against the ideal: before the first call, slots left idle between the first call and the
-  // last answer, and after the last answer (the fake's clock and the run's are the same machine's).
-  const createdAt = Date.parse(status.created_at);
-  const span = counters.lastDoneAt - counters.firstRequestAt;
-  console.log(
-    `schedule         first call ${((counters.firstRequestAt - createdAt) / 1000).toFixed(2)} s after the run was ` +
-      `created; slots busy ${((100 * counters.busyMs) / (LIMIT * span)).toFixed(1)} % of the ${(span / 1000).toFixed(1)} s ` +
-      `from there to the last answer; finished ${((Date.parse(status.finished_at ?? '') - counters.lastDoneAt) / 1000).toFixed(2)} s after it`,
-  );
-  const t0 = Math.min(...status.stages.filter((s) => s.started_at).map((s) => Date.parse(s.started_at ?? '')));
-  for (const s of status.stages.filter((x) => x.started_at)) {
-    const at = (iso: string | null) => ((Date.parse(iso ?? '') - t0) / 1000).toFixed(1);
-    console.log(
-      `  ${s.name.padEnd(30)} ${at(s.started_at).padStart(5)} → ${at(s.finished_at).padStart(5)} s, ${s.llm.calls} calls`,
-    );
-  }
+  printSchedule(status, counters);
 }
 
 export async function benchFaults(): Promise<void> {
@@ -99,4 +84,26 @@ export async function benchFaults(): Promise<void> {
     `items            ${items.total} planned = ${items.done} done + ${items.dropped} dropped + ${items.failed} failed`,
   );
   console.log(`fake answered    ${JSON.stringify(counters.byStatus)} (${counters.requests} requests)`);
+  printSchedule(status, counters);
+}
+
+/**
+ * Where a run lost against the ideal: before the first call, slots left idle between the first call and the last
+ * answer, and after the last answer (the fake's clock and the run's are the same machine's); then each stage's span.
+ */
+function printSchedule(status: CompositionRun['status'], counters: CompositionRun['counters']): void {
+  const createdAt = Date.parse(status.created_at);
+  const span = counters.lastDoneAt - counters.firstRequestAt;
+  console.log(
+    `schedule         first call ${((counters.firstRequestAt - createdAt) / 1000).toFixed(2)} s after the run was ` +
+      `created; slots busy ${((100 * counters.busyMs) / (LIMIT * span)).toFixed(1)} % of the ${(span / 1000).toFixed(1)} s ` +
+      `from there to the last answer; finished ${((Date.parse(status.finished_at ?? '') - counters.lastDoneAt) / 1000).toFixed(2)} s after it`,
+  );
+  const t0 = Math.min(...status.stages.filter((s) => s.started_at).map((s) => Date.parse(s.started_at ?? '')));
+  for (const s of status.stages.filter((x) => x.started_at)) {
+    const at = (iso: string | null) => ((Date.parse(iso ?? '') - t0) / 1000).toFixed(1);
+    console.log(
+      `  ${s.name.padEnd(30)} ${at(s.started_at).padStart(5)} → ${at(s.finished_at).padStart(5)} s, ${s.llm.calls} calls`,
+    );
+  }
 }
