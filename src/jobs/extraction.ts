@@ -77,7 +77,7 @@ async function writeStreamed(
   format: StreamedFormat,
   key: string,
 ): Promise<Written> {
-  const summary: StreamedSummary = { stats: {}, documents: 0, chars: 0 };
+  const summary: StreamedSummary = { stats: {}, chars: 0 };
   const index: IndexEntry[] = [];
   const pieces = streamDocuments(deps.blobs.stream(uploadKey), format, deps.settings.maxExtractedChars, summary);
   try {

@@ -57,7 +57,7 @@ function* slices(bytes: Uint8Array): Generator<Uint8Array> {
 
 /** A front-to-back format read from memory: the streamed documents, each joined whole. */
 async function extractStreamed(bytes: Uint8Array, format: StreamedFormat, maxChars: number): Promise<ExtractionResult> {
-  const summary: StreamedSummary = { stats: {}, documents: 0, chars: 0 };
+  const summary: StreamedSummary = { stats: {}, chars: 0 };
   const documents: ExtractedDocument[] = [];
   let pieces: string[] = [];
   try {
@@ -99,14 +99,8 @@ function finish(documents: ExtractedDocument[], stats: ExtractionStats, maxChars
 
 function fromRecords(collector: RecordCollector, replacedChars: number, maxChars: number): ExtractionResult {
   if (collector.overLimit) return fail(overLimitMessage(maxChars));
-  const stats: ExtractionStats = { records: collector.accepted };
-  if (collector.badLineCount > 0) {
-    stats.badLineCount = collector.badLineCount;
-    stats.badLines = collector.badLines;
-  }
-  if (replacedChars > 0) stats.replacedChars = replacedChars;
   if (collector.accepted === 0) return fail(noRecordMessage(collector));
-  return finish(collector.records, stats, maxChars);
+  return finish(collector.records, collector.stats(replacedChars), maxChars);
 }
 
 async function extract(bytes: Uint8Array, format: DocumentFormat, limits: ExtractLimits): Promise<ExtractionResult> {

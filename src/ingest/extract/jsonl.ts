@@ -3,7 +3,7 @@
  * `read_jsonl_completions`). A dataset with a few broken lines is still useful, so bad lines are counted with their
  * line numbers and reasons instead of failing the file; only a file with no usable record at all fails.
  */
-import type { BadLine } from '../../lib/extraction-stats.ts';
+import type { BadLine, ExtractionStats } from '../../lib/extraction-stats.ts';
 import { countChar, countReplacementBytes } from './text.ts';
 
 export type { BadLine };
@@ -28,6 +28,17 @@ export class RecordCollector {
   overLimit = false;
 
   constructor(private readonly maxChars: number) {}
+
+  /** The file's stats: records accepted, bad lines when any, and `replacedChars` when any were replaced. */
+  stats(replacedChars: number): ExtractionStats {
+    const stats: ExtractionStats = { records: this.accepted };
+    if (this.badLineCount > 0) {
+      stats.badLineCount = this.badLineCount;
+      stats.badLines = this.badLines;
+    }
+    if (replacedChars > 0) stats.replacedChars = replacedChars;
+    return stats;
+  }
 
   bad(line: number, reason: string): void {
     this.badLineCount++;

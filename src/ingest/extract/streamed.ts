@@ -21,10 +21,9 @@ export interface TextPiece {
   first: boolean;
 }
 
-/** What the file was, known once its last piece is out. */
+/** What the file was, known once its last piece is out (its documents are the pieces marked `first`). */
 export interface StreamedSummary {
   stats: ExtractionStats;
-  documents: number;
   chars: number;
 }
 
@@ -100,7 +99,6 @@ async function* plainText(
   rules.end();
   const replaced = decoder.replacedChars + rules.nul;
   summary.stats = replaced > 0 ? { replacedChars: replaced } : {};
-  summary.documents = 1;
   summary.chars = rules.chars;
 }
 
@@ -147,15 +145,7 @@ async function* jsonLines(
   }
   yield* records();
   if (collector.accepted === 0) throw new ExtractionRefused(noRecordMessage(collector));
-  const stats: ExtractionStats = { records: collector.accepted };
-  if (collector.badLineCount > 0) {
-    stats.badLineCount = collector.badLineCount;
-    stats.badLines = collector.badLines;
-  }
-  const replaced = reader.replacedChars + (utf16?.replacedChars ?? 0) + rules.nul;
-  if (replaced > 0) stats.replacedChars = replaced;
-  summary.stats = stats;
-  summary.documents = collector.accepted;
+  summary.stats = collector.stats(reader.replacedChars + (utf16?.replacedChars ?? 0) + rules.nul);
   summary.chars = rules.chars;
 }
 
