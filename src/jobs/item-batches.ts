@@ -19,6 +19,7 @@ import {
   recordItemOutcome,
   recordItemOutcomes,
   refId,
+  stageRefId,
   stagesWithPending,
 } from '../db/queries/run-items.ts';
 import { Batcher } from '../llm/batcher.ts';
@@ -88,14 +89,12 @@ export class ItemBatches {
       // Alone, each outcome succeeds or fails on its own (a batch-wide error, such as a lost connection, fails each).
       return Promise.allSettled(outcomes.map((o) => this.settleOne(o)));
     }
-    const pending = new Set(
-      (await stagesWithPending(this.db, outcomes)).map((s) => JSON.stringify([s.runId, s.stage])),
-    );
+    const pending = new Set((await stagesWithPending(this.db, outcomes)).map(stageRefId));
     const announced = new Set<string>();
     const claimed = new Set<string>();
     return outcomes.map((o) => {
       const id = refId(o);
-      const stage = JSON.stringify([o.runId, o.stage]);
+      const stage = stageRefId(o);
       // An item given twice in one batch is recorded once, by its first entry.
       const isRecorded = recorded.has(id) && !claimed.has(id);
       claimed.add(id);

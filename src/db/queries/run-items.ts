@@ -148,7 +148,7 @@ export async function stagesWithPending(
   db: Db,
   stages: ReadonlyArray<{ runId: string; stage: string }>,
 ): Promise<Array<{ runId: string; stage: string }>> {
-  const distinct = [...new Map(stages.map((s) => [JSON.stringify([s.runId, s.stage]), s])).values()];
+  const distinct = [...new Map(stages.map((s) => [stageRefId(s), s])).values()];
   if (distinct.length === 0) return [];
   return queryRows<{ runId: string; stage: string }>(
     db,
@@ -164,6 +164,9 @@ export async function stagesWithPending(
 
 /** An item's identity as one string (a map key). */
 export const refId = (ref: ItemRef) => JSON.stringify([ref.runId, ref.stage, ref.key]);
+
+/** A run's stage as one string (a map key). */
+export const stageRefId = (ref: { runId: string; stage: string }) => JSON.stringify([ref.runId, ref.stage]);
 
 const refColumns = (refs: readonly ItemRef[]) => ({
   runIds: refs.map((r) => r.runId),

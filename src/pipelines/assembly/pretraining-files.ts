@@ -16,7 +16,7 @@ import { documentRecord } from './sft-extras.ts';
 
 export const LeftOutSchema = z.object({ file: z.string(), reason: z.string() });
 
-const PretrainingFilesSchema = z.object({
+export const PretrainingFilesSchema = z.object({
   /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
   pretrainingDatasets: z.array(z.string()),
   /** Files written empty (every chunk dropped), which a training config must not list, with why. */

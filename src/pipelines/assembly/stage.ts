@@ -12,15 +12,12 @@ import { outputTree } from '../output-tree.ts';
 import { ragDataStage } from '../rag-data/stage.ts';
 import type { FinishStageDefinition } from '../stage.ts';
 import { datasetCard } from './dataset-card.ts';
-import { LeftOutSchema, pretrainingFilesStage } from './pretraining-files.ts';
+import { LeftOutSchema, PretrainingFilesSchema, pretrainingFilesStage } from './pretraining-files.ts';
 import { sftDatasetsOf, writeSftFile } from './sft-files.ts';
 import { sftMixStage } from './sft-mix.ts';
 
-const AssemblySchema = z.object({
-  /** File names inside `pretraining_run/`, per source: representation variations, text chunks, inferred facts. */
-  pretrainingDatasets: z.array(z.string()),
-  /** Files written empty (every chunk dropped), which a training config must not list, with why. */
-  leftOut: z.array(LeftOutSchema),
+/** The pretraining files (`pretraining_files`' result), then the SFT run's. */
+const AssemblySchema = PretrainingFilesSchema.extend({
   /** Paths inside `sft_run/` with their Axolotl dataset type, in the original's order. */
   sftDatasets: z.array(z.object({ path: z.string(), type: z.enum(['completion', 'input_output']) })),
   sftLeftOut: z.array(LeftOutSchema),
