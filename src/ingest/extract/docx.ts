@@ -1,8 +1,11 @@
-/** Word documents through mammoth's raw-text mode: paragraphs come out separated by blank lines. */
-import mammoth from 'mammoth';
+/**
+ * Word documents through mammoth's raw-text mode, run on a parser thread (parser-thread.ts: a timeout that can stop
+ * it, a memory limit, its parse tree kept off the job worker's heap): paragraphs come out separated by blank lines.
+ * The archive is checked for zip bombs here first, before any of it is inflated.
+ */
 import { errorMessage } from '../../lib/errors.ts';
+import { isOutOfMemory, parseInThread } from './parser-thread.ts';
 import { normaliseNewlines } from './text.ts';
-import { withTimeout } from './timeout.ts';
 import { checkZip, type ZipLimits } from './zip-guard.ts';
 
 export async function extractDocx(
@@ -12,11 +15,12 @@ export async function extractDocx(
   const refused = await checkZip(bytes, options.zipLimits);
   if (refused) return { error: `cannot read .docx: ${refused}` };
   try {
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const result = await withTimeout(mammoth.extractRawText({ buffer }), options.timeoutMs, 'reading the .docx');
+    const reply = await parseInThread('docx', bytes, { timeoutMs: options.timeoutMs, what: 'reading the .docx' });
+    if (!reply.ok) return { error: `cannot read .docx: ${reply.message}` };
     // mammoth ends every paragraph with a blank line, the last one included.
-    return { text: normaliseNewlines(result.value).trimEnd() };
+    return { text: normaliseNewlines(reply.text).trimEnd() };
   } catch (error) {
+    if (isOutOfMemory(error)) return { error: 'cannot read .docx: the document needs too much memory to read' };
     return { error: `cannot read .docx: ${errorMessage(error)}` };
   }
 }

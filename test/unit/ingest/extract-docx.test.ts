@@ -33,6 +33,22 @@ describe('extractText: DOCX', () => {
     });
   });
 
+  it('times out instead of holding its thread, and the next document still reads', async () => {
+    const paragraph =
+      'Chaplains advise commanders on the religious needs of soldiers in garrison and in the field. '.repeat(4);
+    const docx = await makeDocx(Array.from({ length: 3000 }, () => paragraph));
+    expect(await extractText(docx, 'docx', { ...limits, timeoutMs: 20 })).toEqual({
+      ok: false,
+      error: 'cannot read .docx: reading the .docx took longer than 20 ms',
+    });
+    // The parser thread was ended, not left running: a normal extraction works afterwards.
+    expect(await extractText(await makeDocx(['after']), 'docx', limits)).toEqual({
+      ok: true,
+      documents: [{ text: 'after' }],
+      stats: {},
+    });
+  });
+
   it('fails zips that are not Word documents, and corrupt ones, without throwing', async () => {
     const notWord = writeZip([deflatedEntry('word/readme.txt', 'hello')]);
     const r = await extractText(notWord, 'docx', limits);
