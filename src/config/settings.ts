@@ -1,4 +1,7 @@
+import { constants } from 'node:buffer';
 import { z } from 'zod';
+
+const { MAX_STRING_LENGTH } = constants;
 
 /**
  * Service settings, read once from the environment at start-up. Everything else receives the typed object.
@@ -30,8 +33,16 @@ const envSchema = z.object({
     .default(512 * 1024 * 1024),
   /** Files per multipart request. */
   MAX_FILES_PER_UPLOAD: z.coerce.number().int().positive().default(100),
-  /** Extracted text larger than this (characters) fails the file instead of exhausting memory (zip bombs). */
-  MAX_EXTRACTED_CHARS: z.coerce.number().int().positive().default(200_000_000),
+  /**
+   * Extracted text larger than this (characters) fails the file instead of exhausting memory (zip bombs). At most
+   * V8's longest string: a run's chunking reads one document whole, and a longer one could not be held.
+   */
+  MAX_EXTRACTED_CHARS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(MAX_STRING_LENGTH, `at most ${MAX_STRING_LENGTH} (the longest string this runtime can hold)`)
+    .default(200_000_000),
   /**
    * Estimates simulate every call of a run in memory: past this much extracted text in the sources (characters) a
    * project is not estimated (POST …/estimates answers 422; a run goes without its estimate), rather than a worker
