@@ -53,19 +53,20 @@ export async function extractFile(deps: StageDeps, fileId: string): Promise<Extr
     });
     return written;
   }
-  // Beside the documents their index (byte ranges and digests), so runs pass documents by reference.
+  // Beside the documents their index (byte ranges, digests and lengths), so runs pass documents by reference.
   await deps.blobs.put(indexKeyOf(key), JSON.stringify(written.index));
+  const chars = written.index.reduce((n, entry) => n + entry.chars, 0);
   await recordExtraction(deps.db, file.id, {
     status: 'extracted',
     textBlobKey: key,
-    textChars: written.chars,
+    textChars: chars,
     stats: { ...written.stats, records: written.index.length },
     extractorVersion: EXTRACTOR_VERSION,
   });
-  return { ok: true, textBlobKey: key, chars: written.chars, documents: written.index.length };
+  return { ok: true, textBlobKey: key, chars, documents: written.index.length };
 }
 
-type Written = { ok: true; index: IndexEntry[]; chars: number; stats: ExtractionStats } | { ok: false; error: string };
+type Written = { ok: true; index: IndexEntry[]; stats: ExtractionStats } | { ok: false; error: string };
 
 /**
  * Text, Markdown and JSON Lines go from the upload to the documents' JSONL a chunk at a time: a file of any size
@@ -77,7 +78,7 @@ async function writeStreamed(
   format: StreamedFormat,
   key: string,
 ): Promise<Written> {
-  const summary: StreamedSummary = { stats: {}, chars: 0 };
+  const summary: StreamedSummary = { stats: {} };
   const index: IndexEntry[] = [];
   const pieces = streamDocuments(deps.blobs.stream(uploadKey), format, deps.settings.maxExtractedChars, summary);
   try {
@@ -86,7 +87,7 @@ async function writeStreamed(
     if (error instanceof ExtractionRefused) return { ok: false, error: error.message };
     throw error;
   }
-  return { ok: true, index, chars: summary.chars, stats: summary.stats };
+  return { ok: true, index, stats: summary.stats };
 }
 
 /** PDF, DOCX and JSON arrays are parsed whole (their parsers take the whole file). */
@@ -101,6 +102,5 @@ async function writeWhole(
   if (!result.ok) return result;
   const { body, index } = extractionBody(result.documents);
   await deps.blobs.put(key, body);
-  const chars = result.documents.reduce((n, d) => n + d.text.length, 0);
-  return { ok: true, index, chars, stats: result.stats };
+  return { ok: true, index, stats: result.stats };
 }

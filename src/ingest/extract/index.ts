@@ -57,7 +57,7 @@ function* slices(bytes: Uint8Array): Generator<Uint8Array> {
 
 /** A front-to-back format read from memory: the streamed documents, each joined whole. */
 async function extractStreamed(bytes: Uint8Array, format: StreamedFormat, maxChars: number): Promise<ExtractionResult> {
-  const summary: StreamedSummary = { stats: {}, chars: 0 };
+  const summary: StreamedSummary = { stats: {} };
   const documents: ExtractedDocument[] = [];
   let pieces: string[] = [];
   try {

@@ -21,10 +21,12 @@ export interface TextPiece {
   first: boolean;
 }
 
-/** What the file was, known once its last piece is out (its documents are the pieces marked `first`). */
+/**
+ * What the file was, known once its last piece is out (its documents are the pieces marked `first`; their lengths are
+ * the pieces' lengths).
+ */
 export interface StreamedSummary {
   stats: ExtractionStats;
-  chars: number;
 }
 
 /** The file cannot be extracted; the message is for the user (a per-file error, never a crash). */
@@ -99,7 +101,6 @@ async function* plainText(
   rules.end();
   const replaced = decoder.replacedChars + rules.nul;
   summary.stats = replaced > 0 ? { replacedChars: replaced } : {};
-  summary.chars = rules.chars;
 }
 
 /**
@@ -146,7 +147,6 @@ async function* jsonLines(
   yield* records();
   if (collector.accepted === 0) throw new ExtractionRefused(noRecordMessage(collector));
   summary.stats = collector.stats(reader.replacedChars + (utf16?.replacedChars ?? 0) + rules.nul);
-  summary.chars = rules.chars;
 }
 
 /**

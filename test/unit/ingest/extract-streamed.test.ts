@@ -47,7 +47,7 @@ function troubleBytes(random: Random, length: number): Uint8Array {
 }
 
 async function streamedJsonl(chunks: Iterable<Uint8Array>, format: StreamedFormat, maxChars = 1e9) {
-  const summary: StreamedSummary = { stats: {}, chars: 0 };
+  const summary: StreamedSummary = { stats: {} };
   const index: IndexEntry[] = [];
   const parts: string[] = [];
   for await (const part of extractionLines(streamDocuments(chunks, format, maxChars, summary), index)) parts.push(part);
