@@ -117,6 +117,10 @@ export class JobPump {
   private async run(): Promise<void> {
     let next = 0;
     let pollAll = true;
+    // When the next idle poll is due. A wake does not move it: a pump woken for one queue more often than its idle
+    // interval (the sweep wakes the control pump every few seconds) would otherwise never ask the others again, and a
+    // retry coming due or a job sent by another process would wait until the wakes paused.
+    let pollAllAt = 0;
     while (this.running) {
       let fetched = 0;
       const count = this.registrations.length;
@@ -142,13 +146,14 @@ export class JobPump {
       if (pollAll) {
         const { minIdleDelayMs = 50, maxIdleDelayMs = 1000 } = this.options;
         this.idleDelayMs = fetched > 0 ? minIdleDelayMs : Math.min(this.idleDelayMs * 2, maxIdleDelayMs);
+        pollAllAt = performance.now() + this.idleDelayMs;
       }
       pollAll = false;
       if (this.due.size > 0 && this.inFlight.size < this.options.capacity) continue;
       // Nothing due, or full: sleep until a queue is woken, enough slots free, or the idle poll comes round.
       const full = this.inFlight.size >= this.options.capacity;
       pollAll = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(!full), full ? 60_000 : this.idleDelayMs);
+        const timer = setTimeout(() => resolve(!full), full ? 60_000 : Math.max(0, pollAllAt - performance.now()));
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve(false);

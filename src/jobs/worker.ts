@@ -86,8 +86,9 @@ export class Worker {
     // process that died between two steps) is picked up here.
     const sweep = async () => {
       try {
-        for (const run of await runsInProgress(this.deps.db)) await this.queue.send(jobs.advanceRun, { runId: run.id });
-        this.control.wake(jobs.advanceRun.queue);
+        const runs = await runsInProgress(this.deps.db);
+        for (const run of runs) await this.queue.send(jobs.advanceRun, { runId: run.id });
+        if (runs.length > 0) this.control.wake(jobs.advanceRun.queue);
       } catch (error) {
         this.log.error({ err: errorMessage(error) }, 'sweep failed');
       }

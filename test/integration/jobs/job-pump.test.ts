@@ -139,6 +139,33 @@ describe('the job pump', () => {
       await pump.stop(1000);
     });
 
+    it('still asks every queue at its idle poll while woken more often than that for one', async () => {
+      const { q, handled, registrations, fetches, fetch } = await twoQueues();
+      vi.spyOn(q, 'fetch').mockImplementation(async (name, count) => {
+        fetches.push(name);
+        return fetch(name, count);
+      });
+      const pump = new JobPump(q, registrations, {
+        capacity: 8,
+        heartbeatSeconds: 30,
+        log: console,
+        minIdleDelayMs: 200,
+        maxIdleDelayMs: 200,
+      });
+      pump.start();
+      await vi.waitFor(() => expect(fetches).toEqual(expect.arrayContaining([QUEUE, OTHER])), { interval: 5 });
+      // A job the pump is not told about (a retry coming due, or sent by another process), while it is woken for the
+      // first queue four times per idle interval, as a busy sweep would.
+      await q.boss.insert(OTHER, [{ data: {} }]);
+      const waking = setInterval(() => pump.wake(QUEUE), 50);
+      try {
+        await vi.waitFor(() => expect(handled).toEqual([OTHER]), { timeout: 30_000, interval: 5 });
+      } finally {
+        clearInterval(waking);
+      }
+      await pump.stop(1000);
+    });
+
     it('does not lose a wake that comes while that queue is being asked', async () => {
       const { q, handled, registrations, fetch } = await twoQueues();
       let pump: JobPump | undefined;
