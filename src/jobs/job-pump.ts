@@ -118,8 +118,9 @@ export class JobPump {
     let next = 0;
     let pollAll = true;
     // When the next idle poll is due. A wake does not move it: a pump woken for one queue more often than its idle
-    // interval (the sweep wakes the control pump every few seconds) would otherwise never ask the others again, and a
-    // retry coming due or a job sent by another process would wait until the wakes paused.
+    // interval (the control pump by each sweep while a run is in progress, an item pump by its own enqueues) would
+    // otherwise not ask the others again until the wakes paused, and a retry coming due or a job sent by another
+    // process would wait that long.
     let pollAllAt = 0;
     while (this.running) {
       let fetched = 0;
